@@ -1,0 +1,44 @@
+"""The one list of pages: the sidebar navigation and the home page's map are both built from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page: its file in app/pages, its URL path, icon and sidebar section.
+
+    Its title is ``t("nav.<name>")`` and its one-line summary ``t("nav.<name>_about")``.
+    """
+
+    name: str
+    url_path: str  # "" is the home page, served at /
+    icon: str
+    section: str  # t("nav.section_<section>")
+
+    @property
+    def file(self) -> Path:
+        return PAGES_DIR / f"{self.name}.py"
+
+    @property
+    def exists(self) -> bool:
+        return self.file.is_file()
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("home", "", ":material/home:", "start"),
+    PageSpec("text", "text", ":material/translate:", "text"),
+    PageSpec("math", "math", ":material/function:", "text"),
+    PageSpec("transformer", "transformer", ":material/hub:", "text"),
+    PageSpec("image", "image", ":material/image_search:", "vision"),
+    PageSpec("experiments", "experiments", ":material/science:", "experiments"),
+]
+
+
+def available() -> list[PageSpec]:
+    """The pages that exist in this build, in menu order."""
+    return [p for p in PAGES if p.exists]

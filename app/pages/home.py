@@ -1,0 +1,46 @@
+"""Home: what attention is, in a few sentences, and where each page goes."""
+
+import streamlit as st
+
+from app.i18n import t
+from app.navigation import PAGES
+
+st.title("🔍 Attention Lens")
+st.markdown(f"### {t('home.tagline')}")
+st.write(t("home.intro"))
+
+left, right = st.columns(2, gap="large")
+with left, st.container(border=True):
+    st.subheader(t("home.bottleneck_title"))
+    st.write(t("home.bottleneck_body"))
+    one_vector = t("home.one_vector")
+    st.latex(
+        r"h_1, h_2, \dots, h_n \;\longrightarrow\; "
+        rf"\underbrace{{h_n}}_{{\text{{{one_vector}}}}}"
+        r" \;\longrightarrow\; y_1, y_2, \dots"
+    )
+with right, st.container(border=True):
+    st.subheader(t("home.fix_title"))
+    st.write(t("home.fix_body"))
+    st.latex(
+        r"\begin{aligned}"
+        r"e_{t,j} &= \operatorname{score}(s_t, h_j) && \text{score}\\"
+        r"\alpha_{t,j} &= \frac{\exp e_{t,j}}{\sum_k \exp e_{t,k}} && \text{softmax}\\"
+        r"c_t &= \textstyle\sum_j \alpha_{t,j}\, h_j && \text{weighted sum}"
+        r"\end{aligned}"
+    )
+
+st.write(t("home.see_it"))
+
+st.subheader(t("home.map_title"))
+tours = [p for p in PAGES if p.name != "home"]
+columns = st.columns(len(tours))
+for column, spec in zip(columns, tours, strict=True):
+    with column, st.container(border=True, height="stretch"):
+        if spec.exists:
+            st.page_link(str(spec.file), label=t(f"nav.{spec.name}"), icon=spec.icon)
+        else:
+            st.markdown(f"**{t(f'nav.{spec.name}')}** · _{t('home.coming')}_")
+        st.caption(t(f"nav.{spec.name}_about"))
+
+st.caption(t("home.footer"))

@@ -1,0 +1,1 @@
+"""Scripts that print tables of speed, memory and quality. Never part of the pass/fail suite."""

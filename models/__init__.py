@@ -1,0 +1,1 @@
+"""Everything that knows about torch. Never imports streamlit, plotly or altair."""

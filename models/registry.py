@@ -1,0 +1,285 @@
+"""Where models live on disk, which device they run on, and how they come back.
+
+A checkpoint is two files side by side, never a pickle:
+
+    <name>.safetensors   the weights, tensors only
+    <name>.json          the card: kind, config, vocabulary, how it was trained, its metrics
+
+Each model file (``models/seq2seq.py``, ``models/captioner.py``, ...) has a
+``build(card) -> nn.Module`` that rebuilds the network from the card; the
+registry then loads the weights into it. Loading a user's own checkpoint goes
+through exactly the same path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import platform
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+__all__ = [
+    "ASSETS_DIR",
+    "Checkpoint",
+    "CheckpointError",
+    "DeviceError",
+    "ModelEntry",
+    "catalog",
+    "device_label",
+    "load_checkpoint",
+    "read_card",
+    "register_kind",
+    "resolve_device",
+    "save_checkpoint",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = ROOT / "assets" / "models"
+FORMAT_VERSION = 1
+DEVICE_ENV = "ATTENTION_LENS_DEVICE"
+EXTRA_MODELS_ENV = "ATTENTION_LENS_MODELS"  # a folder of the user's own checkpoints
+
+# kind -> "module:function" that turns a card into an nn.Module (imported lazily,
+# so that listing models never imports every model file).
+_KINDS: dict[str, str | Callable[[dict], torch.nn.Module]] = {
+    "seq2seq": "models.seq2seq:build",
+    "captioner": "models.captioner:build",
+    "transformer": "models.transformer:build",
+}
+
+
+class CheckpointError(Exception):
+    """A checkpoint that is missing, truncated, corrupt, or does not match its card."""
+
+
+class DeviceError(ValueError):
+    """A device was asked for that this machine does not have."""
+
+
+# --------------------------------------------------------------------------- device
+
+
+def resolve_device(name: str | None = None) -> torch.device:
+    """The device to compute on: ``name``, else $ATTENTION_LENS_DEVICE, else cuda if present, else cpu."""
+    wanted = (name or os.environ.get(DEVICE_ENV) or "auto").strip().lower()
+    if wanted == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(wanted)
+    except RuntimeError as err:
+        raise DeviceError(f"'{wanted}' is not a device name; use cpu, cuda, cuda:1 or auto.") from err
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(f"{DEVICE_ENV}={wanted}, but this machine has no CUDA GPU that torch can use.")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise DeviceError(f"{wanted} asked for, but this machine has {torch.cuda.device_count()} GPU(s).")
+    elif device.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise DeviceError(f"{DEVICE_ENV}={wanted}, but Apple's MPS is not available here.")
+    elif device.type != "cpu":
+        raise DeviceError(f"'{wanted}' is not supported; use cpu, cuda, mps or auto.")
+    return device
+
+
+def device_label(device: torch.device) -> str:
+    """A short name for people: 'CPU' or 'CUDA · NVIDIA H100'."""
+    if device.type == "cuda":
+        return f"CUDA · {torch.cuda.get_device_name(device)}"
+    if device.type == "mps":
+        return "MPS · Apple GPU"
+    return "CPU"
+
+
+# --------------------------------------------------------------------------- save / load
+
+
+def register_kind(kind: str, builder: Callable[[dict], torch.nn.Module]) -> None:
+    """Teach the registry to rebuild models of ``kind`` from their card."""
+    _KINDS[kind] = builder
+
+
+def _builder(kind: str) -> Callable[[dict], torch.nn.Module]:
+    target = _KINDS.get(kind)
+    if target is None:
+        raise CheckpointError(f"Unknown model kind '{kind}'. Known kinds: {', '.join(sorted(_KINDS))}.")
+    if callable(target):
+        return target
+    module_name, func_name = target.split(":")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _paths(name_or_path: str | Path, directory: Path | None) -> tuple[Path, Path]:
+    """(weights, card) for a model name in ``directory`` or a path to either file."""
+    given = Path(name_or_path)
+    if given.suffix in (".json", ".safetensors") or given.parent != Path("."):
+        base = given.with_suffix("") if given.suffix in (".json", ".safetensors") else given
+    else:
+        base = Path(directory or ASSETS_DIR) / str(name_or_path)
+    return base.with_name(base.name + ".safetensors"), base.with_name(base.name + ".json")
+
+
+def save_checkpoint(
+    model: torch.nn.Module, card: dict[str, Any], directory: str | Path = ASSETS_DIR, name: str | None = None
+) -> Path:
+    """Write ``<name>.safetensors`` and ``<name>.json``; returns the card's path.
+
+    ``card`` must hold at least ``kind`` and ``config``; the registry adds the
+    name, the weights' checksum and size, and the library versions.
+    """
+    name = name or card.get("name")
+    if not name:
+        raise ValueError("save_checkpoint needs a name (argument or card['name']).")
+    if "kind" not in card or "config" not in card:
+        raise ValueError("a card needs 'kind' and 'config'.")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    weights_path, card_path = _paths(name, directory)
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    tmp = weights_path.with_suffix(".tmp")
+    save_file(tensors, str(tmp), metadata={"name": name, "kind": card["kind"]})
+    tmp.replace(weights_path)
+    full = {
+        "name": name,
+        "format_version": FORMAT_VERSION,
+        **card,
+        "weights": {
+            "file": weights_path.name,
+            "sha256": _sha256(weights_path),
+            "bytes": weights_path.stat().st_size,
+            "parameters": int(sum(t.numel() for t in tensors.values())),
+        },
+        "versions": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "saved": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    }
+    card_path.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return card_path
+
+
+def read_card(name_or_path: str | Path, directory: str | Path | None = None) -> dict[str, Any]:
+    """The card of a checkpoint, checked to be readable JSON with a kind and a config."""
+    _, card_path = _paths(name_or_path, Path(directory) if directory else None)
+    if not card_path.is_file():
+        raise CheckpointError(f"No model card at {card_path}.")
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"The model card {card_path.name} is not valid JSON ({err}).") from err
+    if not isinstance(card, dict) or "kind" not in card or "config" not in card:
+        raise CheckpointError(f"The model card {card_path.name} has no 'kind' or 'config'.")
+    if card.get("format_version", FORMAT_VERSION) > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{card_path.name} was written by a newer Attention Lens (format {card['format_version']})."
+        )
+    return card
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A model ready to run, with the card it was rebuilt from."""
+
+    model: torch.nn.Module
+    card: dict[str, Any]
+    device: torch.device
+
+    @property
+    def name(self) -> str:
+        return self.card["name"]
+
+
+def load_checkpoint(
+    name_or_path: str | Path,
+    device: torch.device | str | None = None,
+    directory: str | Path | None = None,
+) -> Checkpoint:
+    """Rebuild a model from its card and load its weights, in eval mode on ``device``.
+
+    Raises CheckpointError, with what to do next, for anything wrong with the files.
+    """
+    weights_path, card_path = _paths(name_or_path, Path(directory) if directory else None)
+    if not weights_path.is_file():
+        raise CheckpointError(f"No weights at {weights_path}. Train the model or restore the file.")
+    card = read_card(card_path)
+    expected = card.get("weights", {})
+    size = weights_path.stat().st_size
+    if "bytes" in expected and size != expected["bytes"]:
+        raise CheckpointError(
+            f"{weights_path.name} has {size:,} bytes but its card says {expected['bytes']:,}: "
+            "the file is truncated or was replaced."
+        )
+    if "sha256" in expected and _sha256(weights_path) != expected["sha256"]:
+        raise CheckpointError(f"{weights_path.name} does not match the checksum in its card: the file is corrupt.")
+    try:
+        state = load_file(str(weights_path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise CheckpointError(f"{weights_path.name} is not a readable safetensors file ({err}).") from err
+    try:
+        model = _builder(card["kind"])(card)
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"The card of {card_path.stem} cannot rebuild a '{card['kind']}' model: {err}") from err
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        first = str(err).splitlines()[0:3]
+        raise CheckpointError(
+            f"The weights in {weights_path.name} do not fit the model its card describes: {' '.join(first)}"
+        ) from err
+    dev = resolve_device(device) if not isinstance(device, torch.device) else device
+    model.to(dev).eval()
+    return Checkpoint(model=model, card=card, device=dev)
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model on disk, as listed without loading it."""
+
+    name: str
+    kind: str
+    task: str
+    path: Path  # the card
+    card: dict[str, Any]
+
+
+def catalog(directory: str | Path | None = None, task: str | None = None) -> list[ModelEntry]:
+    """Every readable card in the shipped folder (and $ATTENTION_LENS_MODELS), sorted by its order."""
+    folders = [Path(directory)] if directory else [ASSETS_DIR]
+    if directory is None and os.environ.get(EXTRA_MODELS_ENV):
+        folders.append(Path(os.environ[EXTRA_MODELS_ENV]))
+    entries = []
+    for folder in folders:
+        for card_path in sorted(folder.glob("*.json")):
+            if not card_path.with_suffix(".safetensors").is_file():
+                continue
+            try:
+                card = read_card(card_path)
+            except CheckpointError as err:
+                print(f"attention-lens: skipping {card_path}: {err}", file=sys.stderr)
+                continue
+            entry = ModelEntry(card["name"], card["kind"], card.get("task", ""), card_path, card)
+            if task is None or entry.task == task:
+                entries.append(entry)
+    return sorted(entries, key=lambda e: (e.card.get("order", 100), e.name))

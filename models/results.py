@@ -1,0 +1,104 @@
+"""The plain results that pages consume: numpy arrays and Python lists, no tensors.
+
+A model joins the app by returning one of these; pages never look inside a model.
+Each type checks its own shapes when it is made, and says what it expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+__all__ = ["Alignment", "TransformerAttention", "VisualAttention"]
+
+_TOL = 1e-3  # rows of float32 softmax sum to 1 within this
+
+
+def _check_distributions(name: str, weights: np.ndarray, axes: tuple[int, ...]) -> None:
+    if not np.all(np.isfinite(weights)):
+        raise ValueError(f"{name} holds NaN or infinity.")
+    if weights.size and (weights.min() < -_TOL):
+        raise ValueError(f"{name} has negative weights (min {weights.min():.3g}).")
+    if weights.size:
+        sums = weights.sum(axis=axes)
+        worst = float(np.abs(sums - 1).max())
+        if worst > _TOL:
+            raise ValueError(f"each {name} map must sum to 1; the worst sums to {1 + worst:.4f} or {1 - worst:.4f}.")
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """One decoded text sequence and where it looked.
+
+    weights[i, j] is how much output token i attended to input token j; each row sums to 1.
+    """
+
+    source: list[str]  # input tokens (x axis)
+    target: list[str]  # generated tokens (y axis), without <sos>/<eos>
+    weights: np.ndarray  # (len(target), len(source))
+    score: float  # total log-probability of the target (incl. <eos> when it was produced)
+    text: str = ""  # the target joined as a person reads it
+    has_attention: bool = True  # False for the no-attention baseline (weights are then uniform)
+
+    def __post_init__(self) -> None:
+        expected = (len(self.target), len(self.source))
+        if self.weights.shape != expected:
+            raise ValueError(f"Alignment weights: expected shape {expected}, got {self.weights.shape}.")
+        _check_distributions("Alignment row", self.weights, axes=(1,))
+
+
+@dataclass(frozen=True)
+class VisualAttention:
+    """One caption and where it looked in the image.
+
+    weights[i] is the attention over the encoder's grid when word i was written; each map sums to 1.
+    """
+
+    words: list[str]
+    weights: np.ndarray  # (len(words), grid_h, grid_w)
+    image: Image.Image  # the image exactly as the model saw it
+    gates: np.ndarray | None  # (len(words),) the β gate per word, if the model has one
+    score: float
+
+    def __post_init__(self) -> None:
+        if self.weights.ndim != 3 or self.weights.shape[0] != len(self.words):
+            raise ValueError(
+                f"VisualAttention weights: expected shape ({len(self.words)}, grid_h, grid_w), "
+                f"got {self.weights.shape}."
+            )
+        _check_distributions("VisualAttention map", self.weights, axes=(1, 2))
+        if self.gates is not None and self.gates.shape != (len(self.words),):
+            raise ValueError(f"VisualAttention gates: expected shape ({len(self.words)},), got {self.gates.shape}.")
+
+
+@dataclass(frozen=True)
+class TransformerAttention:
+    """Every attention map of an encoder–decoder Transformer for one input and its output.
+
+    Each map array is (layers, heads, T_q, T_k) and each row sums to 1.
+    """
+
+    source: list[str]  # encoder tokens
+    target: list[str]  # decoder input tokens: <sos> + generated tokens (the queries of the decoder maps)
+    output: list[str]  # generated tokens without <sos>/<eos>
+    encoder_self: np.ndarray  # (L_enc, H, T_src, T_src)
+    decoder_self: np.ndarray  # (L_dec, H, T_tgt, T_tgt), zero above the diagonal (causal mask)
+    cross: np.ndarray  # (L_dec, H, T_tgt, T_src)
+    score: float
+    text: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        s, t = len(self.source), len(self.target)
+        for name, arr, tail in (
+            ("encoder_self", self.encoder_self, (s, s)),
+            ("decoder_self", self.decoder_self, (t, t)),
+            ("cross", self.cross, (t, s)),
+        ):
+            if arr.ndim != 4 or arr.shape[2:] != tail:
+                raise ValueError(
+                    f"TransformerAttention.{name}: expected (layers, heads, {tail[0]}, {tail[1]}), got {arr.shape}."
+                )
+            _check_distributions(f"TransformerAttention.{name} row", arr, axes=(3,))

@@ -1,0 +1,37 @@
+"""Attention Lens: the entry point. `streamlit run streamlit_app.py` (or `make run`).
+
+It sets up the page, the sidebar (language, device, version) and the navigation,
+then runs the page the URL asks for. Pages live in app/pages/, listed in app/navigation.py.
+"""
+
+import streamlit as st
+
+from app import __version__, services
+from app.i18n import language_picker, t
+from app.navigation import available
+
+st.set_page_config(page_title="Attention Lens", page_icon="🔍", layout="wide", initial_sidebar_state="expanded")
+
+with st.sidebar:
+    language_picker()
+
+sections: dict[str, list] = {}
+for spec in available():
+    page = st.Page(
+        spec.file,
+        title=t(f"nav.{spec.name}"),
+        icon=spec.icon,
+        url_path=spec.url_path or None,
+        default=spec.url_path == "",
+    )
+    sections.setdefault(t(f"nav.section_{spec.section}"), []).append(page)
+current = st.navigation(sections)
+
+with st.sidebar:
+    device, problem = services.compute_device()
+    st.caption(f"{t('app.device')}: **{services.device_label()}**")
+    if problem:
+        st.warning(t("app.device_fallback", problem=problem))
+    st.caption(t("app.version", version=__version__))
+
+current.run()
