@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.harness import launch_browser, running_app, wait_until_idle
+from tests.e2e.harness import launch_browser, running_app, wait_for_charts, wait_until_idle
 
 
 def main() -> None:
@@ -38,11 +38,13 @@ def main() -> None:
             if args.wait_text:
                 page.get_by_text(args.wait_text).first.wait_for(timeout=60_000)
                 wait_until_idle(page)
+            wait_for_charts(page)
             page.wait_for_timeout(1200)
             if args.full:  # Streamlit scrolls inside its own container: grow the window to fit it
                 height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
                 page.set_viewport_size({"width": args.width, "height": max(args.height, height + 40)})
                 page.wait_for_timeout(800)
+                wait_for_charts(page)
             page.screenshot(path=out)
             page.set_viewport_size({"width": args.width, "height": args.height})
             print(out)

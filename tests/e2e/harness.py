@@ -119,3 +119,13 @@ def wait_until_idle(page, timeout: float = 60_000) -> None:
         timeout=timeout,
     )
     page.wait_for_timeout(300)
+
+
+def wait_for_charts(page, timeout: float = 30_000) -> None:
+    """Wait until every visible Plotly chart has drawn its SVG (Plotly loads and draws lazily)."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .filter(el => el.offsetParent !== null)
+                 .every(el => el.querySelector('.main-svg .heatmaplayer, .main-svg .barlayer, .main-svg .scatterlayer'))""",
+        timeout=timeout,
+    )

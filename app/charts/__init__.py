@@ -1,0 +1,1 @@
+"""Pure functions from results to figures (Plotly, Altair) or images (Pillow). No streamlit, no torch."""

@@ -1,0 +1,180 @@
+"""Alignment heatmaps and per-step bars: where each output token looked in the input.
+
+Axes are labelled by position, showing the token: "1999" has two 9s, and each keeps its own
+column. The colour scale is fixed from 0 to 1 for every map, so a flat map looks flat.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from app.charts import theme
+from models.results import Alignment
+
+__all__ = [
+    "alignment_csv",
+    "alignment_heatmap",
+    "alignment_json",
+    "entropy",
+    "step_bars",
+    "tinted_tokens_html",
+]
+
+
+def entropy(weights: np.ndarray) -> float:
+    """Shannon entropy in bits of one attention distribution (0 = one position; log2 n = uniform)."""
+    p = np.asarray(weights, dtype=np.float64)
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
+def alignment_heatmap(
+    alignment: Alignment,
+    *,
+    title: str = "",
+    x_title: str = "input",
+    y_title: str = "output",
+    hover: str = "output {i} “{out}” → input {j} “{inp}”: {w:.3f}",
+    highlight_row: int | None = None,
+    colorscale: str = theme.COLOR_SCALE,
+    compact: bool = False,
+    show_values: bool = False,
+) -> go.Figure:
+    """The weights as a heatmap: input tokens on x, output tokens on y (first output at the top)."""
+    w = alignment.weights
+    T, S = w.shape
+    xs, ys = list(range(S)), list(range(T))
+    source = [theme.show_token(s) for s in alignment.source]
+    target = [theme.show_token(s) for s in alignment.target]
+    text = [[hover.format(i=i + 1, out=target[i], j=j + 1, inp=source[j], w=w[i, j]) for j in xs] for i in ys]
+    fig = go.Figure(
+        go.Heatmap(
+            z=w,
+            x=xs,
+            y=ys,
+            zmin=0.0,
+            zmax=1.0,
+            colorscale=colorscale,
+            text=text,
+            hovertemplate="%{text}<extra></extra>",
+            colorbar={"title": {"text": "α"}, "thickness": 14, "len": 0.9},
+            xgap=1,
+            ygap=1,
+            showscale=not compact,
+            texttemplate="%{z:.2f}" if show_values else None,
+        )
+    )
+    tick = theme.TICK_FONT_SIZE - (4 if compact else 0)
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=xs,
+        ticktext=source,
+        tickfont={"size": tick, "family": theme.MONO_FAMILY},
+        title={"text": x_title if not compact else ""},
+        side="top",
+        showgrid=False,
+    )
+    fig.update_yaxes(
+        tickmode="array",
+        tickvals=ys,
+        ticktext=target,
+        tickfont={"size": tick, "family": theme.MONO_FAMILY},
+        title={"text": y_title if not compact else ""},
+        autorange="reversed",
+        showgrid=False,
+    )
+    if highlight_row is not None and 0 <= highlight_row < T:
+        fig.add_shape(
+            type="rect",
+            x0=-0.5,
+            x1=S - 0.5,
+            y0=highlight_row - 0.5,
+            y1=highlight_row + 0.5,
+            line={"color": "#e11d48", "width": 3},
+        )
+    cell = theme.CELL_PX * (0.6 if compact else 1)
+    fig.update_layout(
+        title={
+            "text": title,
+            "font": {"size": theme.TITLE_FONT_SIZE - (4 if compact else 0)},
+            "y": 0.995,
+            "yanchor": "top",
+            "yref": "container",
+        },
+        height=int(max(160, cell * T + (70 if compact else 150) + (40 if title else 0))),
+        margin={"l": 10, "r": 10, "t": (60 if compact else 80) + (40 if title else 0), "b": 10},
+        font={"family": theme.FONT_FAMILY, "size": theme.FONT_SIZE},
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def step_bars(alignment: Alignment, step: int, *, x_title: str = "input", y_title: str = "weight") -> alt.Chart:
+    """One decoding step: a bar per input token, its height the attention weight (fixed 0–1 axis)."""
+    w = alignment.weights[step]
+    frame = pd.DataFrame(
+        {
+            "position": np.arange(1, len(alignment.source) + 1),
+            "token": [theme.show_token(s) for s in alignment.source],
+            "weight": w,
+        }
+    )
+    frame["label"] = frame["position"].astype(str) + " " + frame["token"]
+    best = int(np.argmax(w))
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", sort=None, title=x_title, axis=alt.Axis(labelAngle=0, labelFontSize=15,
+                    labelExpr="split(datum.label, ' ')[1]")),
+            y=alt.Y("weight:Q", scale=alt.Scale(domain=[0, 1]), title=y_title),
+            color=alt.condition(alt.datum.position == best + 1, alt.value("#e11d48"), alt.value(theme.ACCENT)),
+            tooltip=["position", "token", alt.Tooltip("weight:Q", format=".3f")],
+        )
+        .properties(height=260)
+    )
+    return bars.configure_axis(titleFontSize=15, labelFontSize=14)
+
+
+def tinted_tokens_html(tokens: list[str], weights: np.ndarray, highlight: int | None = None) -> str:
+    """The input as a row of boxes, each tinted by its weight (one fixed scale: 0 white, 1 full colour)."""
+    cells = []
+    for i, (tok, w) in enumerate(zip(tokens, weights, strict=True)):
+        shown = tok if tok.strip() else "&nbsp;"
+        shown = shown.replace("<", "&lt;").replace(">", "&gt;")
+        border = "3px solid #e11d48" if i == highlight else "1px solid #94a3b8"
+        text_color = "#ffffff" if w > 0.55 else "#0b1220"
+        cells.append(
+            f'<span title="{w:.3f}" style="display:inline-block;min-width:1.6em;padding:0.15em 0.25em;'
+            f"margin:1px;text-align:center;border:{border};border-radius:4px;"
+            f"background:rgba(26,86,219,{min(max(w, 0.0), 1.0):.3f});color:{text_color};"
+            f'font-family:{theme.MONO_FAMILY};font-size:1.6rem">{shown}</span>'
+        )
+    return '<div style="line-height:2.4;direction:ltr">' + "".join(cells) + "</div>"
+
+
+def alignment_csv(alignment: Alignment) -> str:
+    """The weights as CSV: one row per output token, one column per input token (position:token)."""
+    columns = [f"{j + 1}:{tok}" for j, tok in enumerate(alignment.source)]
+    index = [f"{i + 1}:{tok}" for i, tok in enumerate(alignment.target)]
+    frame = pd.DataFrame(alignment.weights, index=pd.Index(index, name="output"), columns=columns)
+    return frame.to_csv(float_format="%.6f")
+
+
+def alignment_json(alignment: Alignment, **extra: object) -> str:
+    """The alignment as JSON: source, target, weights (rows = output tokens), score and any extra fields."""
+    payload = {
+        "source": alignment.source,
+        "target": alignment.target,
+        "output": alignment.text,
+        "weights": [[round(float(x), 6) for x in row] for row in alignment.weights],
+        "log_probability": None if math.isnan(alignment.score) else round(alignment.score, 6),
+        **extra,
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=1)

@@ -1,0 +1,120 @@
+"""Pieces of pages that more than one page draws: the big output, the alignment views, downloads.
+
+They read widgets and draw; the figures come from app/charts and the numbers from the models.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+import numpy as np
+import streamlit as st
+
+from app.charts import heatmap, theme
+from app.i18n import t
+from models.results import Alignment
+
+
+def big_output(text: str, note: str = "") -> None:
+    """The model's answer, large enough for the back of a classroom."""
+    shown = html.escape(text) if text else "∅"
+    st.markdown(
+        f'<div data-testid="al-output" style="font-family:{theme.MONO_FAMILY};font-size:3.4rem;'
+        f'font-weight:700;line-height:1.2;color:#0b1220;letter-spacing:0.04em">{shown}</div>'
+        + (f'<div style="color:#475569;font-size:1rem">{html.escape(note)}</div>' if note else ""),
+        unsafe_allow_html=True,
+    )
+
+
+def heatmap_chart(alignment: Alignment, key: str, title: str = "", compact: bool = False, **kwargs) -> None:
+    """The alignment heatmap with the app's axis titles, hover text and PNG export."""
+    fig = heatmap.alignment_heatmap(
+        alignment,
+        title=title,
+        x_title=t("charts.input_axis"),
+        y_title=t("charts.output_axis"),
+        hover=t("charts.hover"),
+        compact=compact,
+        **kwargs,
+    )
+    st.plotly_chart(fig, key=key, config=theme.png_config(key), width="stretch")
+
+
+def downloads(alignment: Alignment, stem: str, key: str, **extra: object) -> None:
+    """CSV and JSON of the weights (the PNG comes from the chart's camera button)."""
+    left, right, note = st.columns([1, 1, 3])
+    left.download_button(
+        t("text.download_csv"),
+        heatmap.alignment_csv(alignment),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        icon=":material/table:",
+    )
+    right.download_button(
+        t("text.download_json"),
+        heatmap.alignment_json(alignment, **extra),
+        file_name=f"{stem}.json",
+        mime="application/json",
+        key=f"{key}_json",
+        icon=":material/data_object:",
+    )
+    note.caption(t("text.download_png_hint"))
+
+
+def _step_view(alignment: Alignment, step: int, bars_slot, tokens_slot, stats_slot) -> None:
+    w = alignment.weights[step]
+    best = int(np.argmax(w))
+    out_so_far = "".join(
+        f"<b style='color:#e11d48;text-decoration:underline'>{html.escape(c)}</b>" if i == step else html.escape(c)
+        for i, c in enumerate(alignment.target[: step + 1])
+    )
+    stats_slot.markdown(
+        t(
+            "text.step_stats",
+            step=step + 1,
+            total=len(alignment.target),
+            token=alignment.target[step],
+            best=theme.show_token(alignment.source[best]),
+            position=best + 1,
+            peak=float(w[best]),
+            entropy=heatmap.entropy(w),
+            uniform=np.log2(len(w)),
+        )
+        + f"  \n<span style='font-family:monospace;font-size:1.6rem'>{out_so_far}</span>",
+        unsafe_allow_html=True,
+    )
+    tokens_slot.markdown(heatmap.tinted_tokens_html(alignment.source, w, highlight=best), unsafe_allow_html=True)
+    bars_slot.altair_chart(
+        heatmap.step_bars(alignment, step, x_title=t("charts.input_axis"), y_title=t("charts.weight_axis")),
+        width="stretch",
+    )
+
+
+def step_through(alignment: Alignment, key: str) -> None:
+    """A decoding-step slider (and a play button): that step's weights as bars and as tinted input."""
+    T = len(alignment.target)
+    if T == 0:
+        st.info(t("text.no_output_steps"))
+        return
+    controls, play = st.columns([5, 1], vertical_alignment="bottom")
+    if T > 1:
+        step = controls.slider(
+            t("text.step_slider"),
+            1,
+            T,
+            1,
+            key=f"{key}_step",
+            format="%d",
+            help=t("text.step_slider_help"),
+        )
+    else:
+        step = 1
+    playing = play.button(t("text.play"), key=f"{key}_play", icon=":material/play_arrow:", width="stretch")
+    stats_slot, tokens_slot, bars_slot = st.empty(), st.empty(), st.empty()
+    if playing:
+        for s in range(T):
+            _step_view(alignment, s, bars_slot, tokens_slot, stats_slot)
+            time.sleep(0.7)
+    _step_view(alignment, step - 1, bars_slot, tokens_slot, stats_slot)

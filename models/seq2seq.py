@@ -1,0 +1,278 @@
+"""An RNN encoder–decoder with attention (or without, to show the bottleneck).
+
+    embedding → GRU/LSTM encoder (uni- or bidirectional, stacked, residual) → H = h_1..h_S
+    decoder, one token at a time, with one of three ways to look at H:
+
+    Bahdanau (additive)   the query is the *previous* decoder state:
+                          c_t, α_t = attention(s_{t-1}, H);  s_t = RNN([y_{t-1}; c_t], s_{t-1})
+    Luong (dot, general,  the query is the *current* decoder state:
+      scaled_dot)         s_t = RNN(y_{t-1}, s_{t-1});       c_t, α_t = attention(s_t, H)
+    none (baseline)       the context is always the encoder's final state, the one-vector bottleneck:
+                          c_t = h_final;                     s_t = RNN([y_{t-1}; c], s_{t-1})
+
+    and then   h̃_t = tanh(W_c [c_t; s_t]),   p(y_t) = softmax(W_o h̃_t)
+
+Luong and the baseline do not feed c_t back into the RNN, so training runs every target step in
+one call; Bahdanau's query depends on the previous step, so it runs step by step.
+
+Decoding (greedy or beam) goes through ``models/decoding.py`` and returns ``Alignment``s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from models import decoding
+from models.attention import Attention
+from models.results import Alignment
+from models.vocab import Vocab
+
+__all__ = ["ATTENTION_KINDS", "Seq2Seq", "Seq2SeqConfig", "build"]
+
+ATTENTION_KINDS = ("additive", "dot", "general", "scaled_dot", "none")
+NEVER_WRITTEN = [0, 1, 3]  # ids of <pad>, <sos>, <unk> (see models/vocab.py)
+
+
+@dataclass
+class Seq2SeqConfig:
+    """Hyper-parameters of one model; stored in its card and used to rebuild it."""
+
+    src_vocab: list[str]  # source tokens, ids in order (specials first)
+    tgt_vocab: list[str]  # target tokens
+    embed_dim: int = 64  # size of the token embeddings
+    hidden_dim: int = 128  # encoder RNN size per direction
+    cell: str = "gru"  # "gru" or "lstm"
+    bidirectional: bool = True  # read the input both ways; states are then 2 * hidden_dim
+    layers: int = 1  # stacked encoder layers
+    residual: bool = True  # from the 2nd layer on, add each layer's input to its output
+    attention: str = "additive"  # additive | dot | general | scaled_dot | none
+    attention_dim: int = 128  # hidden size of the additive score
+    dropout: float = 0.0  # between encoder layers and before the output layer
+    max_source_len: int = 40  # longest input the model accepts (characters or tokens)
+    max_target_len: int = 12  # longest output it writes, <eos> included
+    tokenizer: str = "chars"  # how text becomes tokens: "chars", or a sentencepiece model file
+
+    def __post_init__(self) -> None:
+        if self.attention not in ATTENTION_KINDS:
+            raise ValueError(f"attention must be one of {ATTENTION_KINDS}, not {self.attention!r}")
+        if self.cell not in ("gru", "lstm"):
+            raise ValueError(f"cell must be gru or lstm, not {self.cell!r}")
+
+    @property
+    def state_dim(self) -> int:
+        """Size of each encoder state h_j, and of the decoder state s_t."""
+        return self.hidden_dim * (2 if self.bidirectional else 1)
+
+    @property
+    def mode(self) -> str:
+        """'bahdanau', 'luong' or 'none': where the query comes from."""
+        return {"additive": "bahdanau", "none": "none"}.get(self.attention, "luong")
+
+
+def _rnn(cell: str, input_dim: int, hidden_dim: int, bidirectional: bool = False) -> nn.RNNBase:
+    kind = nn.GRU if cell == "gru" else nn.LSTM
+    return kind(input_dim, hidden_dim, batch_first=True, bidirectional=bidirectional)
+
+
+class Encoder(nn.Module):
+    """Embedding and a stack of (bi)directional RNN layers; returns every state and the final one."""
+
+    def __init__(self, cfg: Seq2SeqConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(len(cfg.src_vocab), cfg.embed_dim, padding_idx=0)
+        dims = [cfg.embed_dim] + [cfg.state_dim] * (cfg.layers - 1)
+        self.rnns = nn.ModuleList(_rnn(cfg.cell, d, cfg.hidden_dim, cfg.bidirectional) for d in dims)
+        self.dropout = nn.Dropout(cfg.dropout)
+
+    def forward(self, src: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+        """src (B, S) ids, lengths (B,) -> states H (B, S, E), final (B, E); E = state_dim."""
+        B, S = src.shape
+        x = self.embed(src)  # (B, S, embed_dim)
+        final = None
+        for i, rnn in enumerate(self.rnns):
+            packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            out, h = rnn(packed)
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=S)  # (B, S, E)
+            h = h[0] if isinstance(h, tuple) else h  # LSTM: (h, c) -> h; (dirs, B, H)
+            final = torch.cat(list(h), dim=-1)  # forward's last and backward's first: (B, E)
+            if i > 0 and self.cfg.residual:
+                out = out + x  # residual connection between layers (same size from layer 2 on)
+            x = self.dropout(out) if i < len(self.rnns) - 1 else out
+        return x, final
+
+
+class Decoder(nn.Module):
+    """The attention decoder: one RNN layer, a score function (or none), the concat layer and the output."""
+
+    def __init__(self, cfg: Seq2SeqConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        E = D = cfg.state_dim  # the decoder state has the encoder states' size, so that dot works
+        self.embed = nn.Embedding(len(cfg.tgt_vocab), cfg.embed_dim, padding_idx=0)
+        self.init = nn.Linear(E, D)  # s_0 = tanh(W h_final)
+        rnn_input = cfg.embed_dim + (E if cfg.mode in ("bahdanau", "none") else 0)
+        self.rnn = _rnn(cfg.cell, rnn_input, D)
+        self.attention = Attention(cfg.attention, D, E, cfg.attention_dim) if cfg.mode != "none" else None
+        self.combine = nn.Linear(E + D, D)  # h̃ = tanh(W_c [c; s])
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.out = nn.Linear(D, len(cfg.tgt_vocab))
+
+    # ------------------------------------------------------------------ state
+
+    def start(self, memory: Tensor, final: Tensor, mask: Tensor) -> dict[str, Tensor]:
+        """The decoding state before the first token; every tensor is batch-first (see decoding.py)."""
+        s0 = torch.tanh(self.init(final))  # (B, D)
+        state = {"s": s0, "memory": memory, "mask": mask, "final": final}
+        if self.cfg.cell == "lstm":
+            state["c"] = torch.zeros_like(s0)
+        if self.attention is not None:
+            state["keys"] = self.attention.prepare(memory)  # W_k H for additive, H otherwise
+        return state
+
+    def _rnn_step(self, x: Tensor, state: dict[str, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
+        """x (B, T, I) from state -> outputs (B, T, D), the state after the last step."""
+        if self.cfg.cell == "lstm":
+            out, (h, c) = self.rnn(x, (state["s"][None].contiguous(), state["c"][None].contiguous()))
+            return out, {**state, "s": h[0], "c": c[0]}
+        out, h = self.rnn(x, state["s"][None].contiguous())
+        return out, {**state, "s": h[0]}
+
+    def _look(self, query: Tensor, state: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """(context (B, T, E), weights (B, T, S)) for queries (B, T, D)."""
+        if self.attention is None:
+            memory, mask = state["memory"], state["mask"]
+            B, T = query.shape[:2]
+            uniform = mask.float() / mask.sum(1, keepdim=True)  # no attention: shown as uniform, flagged
+            return state["final"][:, None].expand(B, T, -1), uniform[:, None].expand(B, T, memory.size(1))
+        return self.attention(query, state["memory"], state["mask"], prepared=state["keys"])
+
+    def _logits(self, context: Tensor, s: Tensor) -> Tensor:
+        h_tilde = torch.tanh(self.combine(torch.cat([context, s], dim=-1)))  # (B, T, D)
+        return self.out(self.dropout(h_tilde))  # (B, T, V)
+
+    # ------------------------------------------------------------------ run
+
+    def forward(self, y_in: Tensor, state: dict[str, Tensor]) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        """Teacher forcing: y_in (B, T) = <sos> + target[:-1] -> logits (B, T, V), weights (B, T, S), state."""
+        emb = self.embed(y_in)  # (B, T, embed_dim)
+        B, T = y_in.shape
+        if self.cfg.mode == "luong":
+            s_all, state = self._rnn_step(emb, state)  # (B, T, D): all steps in one call
+            context, weights = self._look(s_all, state)  # query = current state s_t
+            return self._logits(context, s_all), weights, state
+        if self.cfg.mode == "none":
+            c = state["final"][:, None].expand(B, T, -1)  # the same vector at every step
+            s_all, state = self._rnn_step(torch.cat([emb, c], dim=-1), state)
+            context, weights = self._look(s_all, state)
+            return self._logits(context, s_all), weights, state
+        outs, all_weights = [], []
+        for t in range(T):  # Bahdanau: query = previous state s_{t-1}
+            context, weights = self._look(state["s"][:, None], state)  # (B, 1, E), (B, 1, S)
+            s_t, state = self._rnn_step(torch.cat([emb[:, t : t + 1], context], dim=-1), state)
+            outs.append(self._logits(context, s_t))
+            all_weights.append(weights)
+        return torch.cat(outs, 1), torch.cat(all_weights, 1), state
+
+    def step(self, state: dict[str, Tensor], y_prev: Tensor) -> tuple[Tensor, dict[str, Tensor], dict[str, Tensor]]:
+        """One decoding step for decoding.py: y_prev (N,) -> log-probs (N, V), state, {"weights": (N, S)}."""
+        logits, weights, state = self.forward(y_prev[:, None], state)
+        logits = logits[:, 0].float()
+        logits[:, NEVER_WRITTEN] = float("-inf")  # <pad>, <sos>, <unk> are never outputs
+        return torch.log_softmax(logits, dim=-1), state, {"weights": weights[:, 0]}
+
+
+class Seq2Seq(nn.Module):
+    """Encoder + decoder, with the vocabularies that turn text into ids and back."""
+
+    def __init__(self, cfg: Seq2SeqConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.src_vocab = Vocab(cfg.src_vocab)
+        self.tgt_vocab = Vocab(cfg.tgt_vocab)
+        self.encoder = Encoder(cfg)
+        self.decoder = Decoder(cfg)
+
+    @property
+    def device(self) -> torch.device:
+        return self.decoder.out.weight.device
+
+    def encode(self, src: Tensor) -> dict[str, Tensor]:
+        """src (B, S) padded ids -> the decoder's start state (memory (B, S, E), mask (B, S), ...)."""
+        mask = src != self.src_vocab.pad_id  # (B, S)
+        lengths = mask.sum(1).clamp(min=1)
+        memory, final = self.encoder(src, lengths)
+        return self.decoder.start(memory, final, mask)
+
+    def forward(self, src: Tensor, y_in: Tensor) -> tuple[Tensor, Tensor]:
+        """Teacher forcing: src (B, S), y_in (B, T) -> logits (B, T, V), attention weights (B, T, S)."""
+        logits, weights, _ = self.decoder(y_in, self.encode(src))
+        return logits, weights
+
+    # ------------------------------------------------------------------ text in, alignments out
+
+    def tokenize(self, text: str) -> list[str]:
+        """The source tokens of ``text`` (characters for the date models)."""
+        return list(text)
+
+    def detokenize(self, tokens: list[str]) -> str:
+        return "".join(tokens)
+
+    @torch.no_grad()
+    def decode(
+        self, texts: list[str], beam_width: int = 1, length_penalty: float = 1.0, max_len: int | None = None
+    ) -> list[list[Alignment]]:
+        """Decode each text; for each, its ``beam_width`` best outputs (best first) with their attention.
+
+        Inputs must already be checked (length, known tokens): see ``check_input``.
+        """
+        if not texts:
+            return []
+        sources = [self.tokenize(t) for t in texts]
+        src = self.src_vocab.batch(sources).to(self.device)  # (B, S)
+        state = self.encode(src)
+        max_len = max_len or self.cfg.max_target_len
+        args = (self.decoder.step, state, len(texts), self.tgt_vocab.bos_id, self.tgt_vocab.eos_id, max_len)
+        if beam_width == 1:
+            hyps = [[h] for h in decoding.greedy(*args)]
+        else:
+            hyps = decoding.beam_search(*args, width=beam_width, length_penalty=length_penalty)
+        return [[self._alignment(source, h) for h in hs] for source, hs in zip(sources, hyps, strict=True)]
+
+    def _alignment(self, source: list[str], hyp: decoding.Hypothesis) -> Alignment:
+        target = self.tgt_vocab.decode(hyp.tokens)
+        weights = hyp.extras["weights"][:, : len(source)].astype(np.float64)  # (T, S) without padding
+        weights = weights / weights.sum(axis=1, keepdims=True).clip(min=1e-12)
+        return Alignment(
+            source=source,
+            target=target,
+            weights=weights.reshape(len(target), len(source)),
+            score=float(hyp.logprob),
+            text=self.detokenize(target),
+            has_attention=self.cfg.attention != "none",
+        )
+
+    def check_input(self, text: str) -> tuple[str, list[str] | int] | None:
+        """None when ``text`` can be decoded, else ("empty" | "too_long" | "unknown", detail)."""
+        tokens = self.tokenize(text)
+        if not tokens:
+            return ("empty", [])
+        if len(tokens) > self.cfg.max_source_len:
+            return ("too_long", len(tokens))
+        unknown = self.src_vocab.unknown(tokens)
+        return ("unknown", unknown) if unknown else None
+
+
+def build(card: dict) -> Seq2Seq:
+    """The registry's builder: rebuild a Seq2Seq from its card's config."""
+    return Seq2Seq(Seq2SeqConfig(**card["config"]))
+
+
+def config_dict(cfg: Seq2SeqConfig) -> dict:
+    """The config as the card stores it."""
+    return asdict(cfg)
