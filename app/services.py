@@ -5,6 +5,7 @@ Pages call these and draw what comes back; nothing here draws except messages.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import streamlit as st
@@ -64,6 +65,18 @@ class InputProblem:
     level: str = "error"  # "error" | "warning" | "info"
 
 
+def tidy(text: str) -> str:
+    """Leading, trailing and repeated whitespace removed: "  march  5 " -> "march 5"."""
+    return " ".join(text.split())
+
+
+def _describe(char: str) -> str:
+    """A character as a person can read it: “x”, or its code point when it is invisible."""
+    if unicodedata.category(char)[0] in "CZ":
+        return t("errors.whitespace_char", code=f"U+{ord(char):04X}")
+    return f"“{char}”"
+
+
 def check_text(model, text: str) -> InputProblem | None:
     """None when ``model`` can read ``text``; else what is wrong, naming the characters or the length."""
     problem = model.check_input(text)
@@ -74,7 +87,7 @@ def check_text(model, text: str) -> InputProblem | None:
         return InputProblem(t("errors.empty"), "info")
     if kind == "too_long":
         return InputProblem(t("errors.too_long", n=detail, limit=model.cfg.max_source_len))
-    shown = ", ".join(f"“{c}”" if c.strip() else t("errors.whitespace_char", code=f"U+{ord(c):04X}") for c in detail)
+    shown = ", ".join(_describe(c) for c in detail)
     return InputProblem(t("errors.unknown_chars", chars=shown, count=len(detail)))
 
 

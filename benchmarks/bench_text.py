@@ -1,7 +1,7 @@
 """Text (date) models: time to train the default model to 99.9 %, decoding latency and throughput.
 
-    python -m benchmarks.bench_text            # everything (about 2 minutes on 2 cores)
-    python -m benchmarks.bench_text --no-train # decoding only
+python -m benchmarks.bench_text            # everything (about 2 minutes on 2 cores)
+python -m benchmarks.bench_text --no-train # decoding only
 """
 
 from __future__ import annotations
@@ -23,8 +23,19 @@ def training_row() -> list[object]:
     """Train date-additive from scratch with its defaults until 99.9 % on the validation set."""
     start = time.perf_counter()
     card = train_main(
-        ["date", "--attention", "additive", "--budget", "120", "--target", "0.999", "--no-save", "--quiet",
-         "--eval-n", "10000"]
+        [
+            "date",
+            "--attention",
+            "additive",
+            "--budget",
+            "120",
+            "--target",
+            "0.999",
+            "--no-save",
+            "--quiet",
+            "--eval-n",
+            "10000",
+        ]
     )
     wall = time.perf_counter() - start
     metrics = card["metrics"]
@@ -52,12 +63,19 @@ def main(argv: list[str] | None = None) -> None:
         rate = len(texts) / (time.perf_counter() - start)
         quality = evaluate_dates(model, examples[:2000])
         rows.append([entry.name, f"{one:.2f}", f"{beam:.2f}", f"{rate:,.0f}", f"{quality['exact_match']:.2%}"])
-    print(table(
-        f"Date models on CPU ({torch.get_num_threads()} threads)",
-        ["model", "greedy decode + attention, median ms", "beam 5, median ms", "batched dates/s (1000 per batch)",
-         "exact match (2k held-out)"],
-        rows,
-    ))
+    print(
+        table(
+            f"Date models on CPU ({torch.get_num_threads()} threads)",
+            [
+                "model",
+                "greedy decode + attention, median ms",
+                "beam 5, median ms",
+                "batched dates/s (1000 per batch)",
+                "exact match (2k held-out)",
+            ],
+            rows,
+        )
+    )
     if not args.no_train:
         print(table("Training on CPU", ["what", "wall time", "result"], [training_row()]))
 

@@ -104,7 +104,7 @@ def resnet_encoder(name: str, pretrained: bool, grid: int) -> tuple[nn.Module, i
                    "resnet50": resnet.ResNet50_Weights}[name].IMAGENET1K_V1.url  # fmt: skip
             raise PretrainedWeightsMissing(
                 f"The ImageNet weights for {name} are not in the torch hub cache ({torch.hub.get_dir()}/checkpoints). "
-                f"On a machine with internet access run:  python -c \"import torchvision; "
+                f'On a machine with internet access run:  python -c "import torchvision; '
                 f"torchvision.models.{name}(weights='IMAGENET1K_V1')\"  (or download {url} into that folder), "
                 "then train again."
             )
@@ -209,9 +209,7 @@ class Captioner(nn.Module):
         else:
             hyps = decoding.beam_search(*args, width=beam_width, length_penalty=length_penalty)
         side = self.cfg.grid
-        return [
-            [self._result(seen, h, side) for h in hs] for (seen, _), hs in zip(prepared, hyps, strict=True)
-        ]
+        return [[self._result(seen, h, side) for h in hs] for (seen, _), hs in zip(prepared, hyps, strict=True)]
 
     def _result(self, seen: Image.Image, hyp: decoding.Hypothesis, side: int) -> VisualAttention:
         words = self.vocab.decode(hyp.tokens)

@@ -53,9 +53,7 @@ def evaluate_pairs(
 ) -> dict:
     """Exact match of the model's output against the expected text, with the first misses."""
     outputs = outputs if outputs is not None else decode_all(model, [p[0] for p in pairs])
-    misses = [
-        {"input": src, "expected": want, "got": a.text} for (src, want), a in zip(pairs, outputs, strict=True)
-    ]
+    misses = [{"input": src, "expected": want, "got": a.text} for (src, want), a in zip(pairs, outputs, strict=True)]
     misses = [m for m in misses if m["got"] != m["expected"]]
     n = len(pairs)
     return {
@@ -102,8 +100,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
     source.add_argument("--pairs", type=Path, help="a file of input<TAB>expected lines")
     source.add_argument("--generated", type=int, metavar="N", help="evaluate on N freshly generated examples")
     parser.add_argument("--seed", type=int, default=1234, help="seed of the generated examples")
-    parser.add_argument("--split", default="test", choices=["test", "train", "any"],
-                        help="generated dates from the held-out days (test) or not")
+    parser.add_argument(
+        "--split",
+        default="test",
+        choices=["test", "train", "any"],
+        help="generated dates from the held-out days (test) or not",
+    )
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: auto)")
     parser.add_argument("--misses", type=int, default=20, help="how many misses to print")
     args = parser.parse_args(argv)

@@ -48,7 +48,9 @@ def object_phrases(tokens: Sequence[str]) -> list[tuple[int, tuple[str, str, str
     return phrases
 
 
-def object_scores(predicted: Sequence[tuple[str, str, str]], truth: Sequence[tuple[str, str, str]]) -> tuple[int, int, int]:
+def object_scores(
+    predicted: Sequence[tuple[str, str, str]], truth: Sequence[tuple[str, str, str]]
+) -> tuple[int, int, int]:
     """(true positives, predicted count, true count), matching (size, colour, shape) triples as multisets."""
     hits = sum((Counter(predicted) & Counter(truth)).values())
     return hits, len(predicted), len(truth)

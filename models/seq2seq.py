@@ -260,7 +260,7 @@ class Seq2Seq(nn.Module):
     def check_input(self, text: str) -> tuple[str, list[str] | int] | None:
         """None when ``text`` can be decoded, else ("empty" | "too_long" | "unknown", detail)."""
         tokens = self.tokenize(text)
-        if not tokens:
+        if not text.strip():
             return ("empty", [])
         if len(tokens) > self.cfg.max_source_len:
             return ("too_long", len(tokens))

@@ -53,7 +53,9 @@ class DateData:
         self.src = src_vocab.batch([e.source for e in examples]).to(device)  # (N, S_max)
         self.tgt = tgt_vocab.batch([e.target for e in examples], eos=True).to(device)  # (N, 11)
         self.lengths = (self.src != 0).sum(1)
-        self.by_length = torch.argsort(self.lengths.cpu() + torch.rand(n, generator=torch.Generator().manual_seed(seed)))
+        self.by_length = torch.argsort(
+            self.lengths.cpu() + torch.rand(n, generator=torch.Generator().manual_seed(seed))
+        )
         self.seed, self.n, self.device = seed, n, device
 
     def batch(self, step: int, size: int, bucket: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

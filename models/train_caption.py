@@ -169,8 +169,10 @@ def train_caption(args: argparse.Namespace) -> dict:
         normalize=args.encoder != "slim",
     )
     model = Captioner(cfg, pretrained=args.pretrained).to(device)
-    print(f"data ready in {time.perf_counter() - start:.1f} s; {sum(p.numel() for p in model.parameters()):,} "
-          "parameters", file=sys.stderr)
+    print(
+        f"data ready in {time.perf_counter() - start:.1f} s; {sum(p.numel() for p in model.parameters()):,} parameters",
+        file=sys.stderr,
+    )
 
     def evaluate() -> dict[str, float]:
         if args.karpathy:
@@ -197,11 +199,15 @@ def train_caption(args: argparse.Namespace) -> dict:
     wall = time.perf_counter() - start
     if args.karpathy:
         test = evaluate_karpathy(model, test_items)
-        evaluated_with = f"python -m models.evaluate --model {args.name} --karpathy {args.karpathy} --images {args.images}"
+        evaluated_with = (
+            f"python -m models.evaluate --model {args.name} --karpathy {args.karpathy} --images {args.images}"
+        )
     else:
         scenes = ShapesGenerator(seed=args.eval_seed, size=args.image_size).scenes(args.eval_n)
         test = evaluate_shapes(model, scenes)
-        evaluated_with = f"python -m models.evaluate --model {args.name} --generated {args.eval_n} --seed {args.eval_seed}"
+        evaluated_with = (
+            f"python -m models.evaluate --model {args.name} --generated {args.eval_n} --seed {args.eval_seed}"
+        )
     card = {
         "name": args.name,
         "kind": "captioner",
@@ -223,8 +229,11 @@ def train_caption(args: argparse.Namespace) -> dict:
         },
         "metrics": {"evaluated_with": evaluated_with, **test},
     }
-    print(f"{args.name}: {result.steps} steps in {wall:.1f} s ({result.stopped}); test "
-          + ", ".join(f"{k} {v}" for k, v in test.items() if k != "misses"), file=sys.stderr)
+    print(
+        f"{args.name}: {result.steps} steps in {wall:.1f} s ({result.stopped}); test "
+        + ", ".join(f"{k} {v}" for k, v in test.items() if k != "misses"),
+        file=sys.stderr,
+    )
     if not args.no_save:
         print(f"saved {registry.save_checkpoint(model, card, args.out, args.name)}", file=sys.stderr)
     return card

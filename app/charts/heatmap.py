@@ -131,8 +131,12 @@ def step_bars(alignment: Alignment, step: int, *, x_title: str = "input", y_titl
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("label:N", sort=None, title=x_title, axis=alt.Axis(labelAngle=0, labelFontSize=15,
-                    labelExpr="split(datum.label, ' ')[1]")),
+            x=alt.X(
+                "label:N",
+                sort=None,
+                title=x_title,
+                axis=alt.Axis(labelAngle=0, labelFontSize=15, labelExpr="split(datum.label, ' ')[1]"),
+            ),
             y=alt.Y("weight:Q", scale=alt.Scale(domain=[0, 1]), title=y_title),
             color=alt.condition(alt.datum.position == best + 1, alt.value("#e11d48"), alt.value(theme.ACCENT)),
             tooltip=["position", "token", alt.Tooltip("weight:Q", format=".3f")],

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app import components, services
 from app.examples import DATE_EXAMPLES
-from app.i18n import t
+from app.i18n import current_language, t
 from models.data.dates import iso_is_real_date
 from models.registry import CheckpointError
 
@@ -27,9 +27,11 @@ def _use_example() -> None:
 st.session_state.setdefault("text_input", DATE_EXAMPLES[0])
 left, right = st.columns([3, 2], gap="large")
 with left:
-    text = st.text_input(
+    typed = st.text_input(
         t("text.input_label"), key="text_input", max_chars=200, placeholder=t("text.input_placeholder")
     )
+text = services.tidy(typed)
+lang = current_language()  # format_func may be called after the run (AppTest): fix the language now
 with right:
     default = names.index("date-additive") if "date-additive" in names else 0
     name = st.selectbox(
@@ -37,7 +39,7 @@ with right:
         names,
         index=default,
         key="text_model",
-        format_func=lambda n: t(f"text.model_{attention_of[n]}"),
+        format_func=lambda n: t(f"text.model_{attention_of[n]}", lang=lang),
     )
     st.caption(t(f"text.about_{attention_of[name]}"))
     beam_width = st.slider(t("text.beam_label"), 1, 10, 1, key="text_beam", help=t("text.beam_help"))
@@ -127,8 +129,10 @@ with tab_compare:
                 continue
             result = services.decode_text(entry.name, text, 1)[0]
             mark = "" if iso_is_real_date(result.text) else " ⚠"
-            st.markdown(f"<span style='font-family:monospace;font-size:1.8rem'>{result.text}</span>{mark}",
-                        unsafe_allow_html=True)
+            st.markdown(
+                f"<span style='font-family:monospace;font-size:1.8rem'>{result.text}</span>{mark}",
+                unsafe_allow_html=True,
+            )
             if result.has_attention:
                 components.heatmap_chart(result, key=f"text_cmp_{entry.name}", compact=True)
             else:

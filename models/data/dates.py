@@ -32,10 +32,10 @@ from datetime import date, timedelta
 
 __all__ = [
     "FAMILIES",
-    "alphabet",
     "MAX_SOURCE_LEN",
     "DateExample",
     "DateGenerator",
+    "alphabet",
     "is_held_out",
     "iso_is_real_date",
 ]

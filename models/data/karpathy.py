@@ -56,9 +56,7 @@ def read_karpathy(json_path: str | Path, images_dir: str | Path, max_tokens: int
         if not path.is_file():
             missing += 1
             continue
-        captions = tuple(
-            tuple(tok.lower() for tok in s["tokens"][:max_tokens]) for s in sentences if s.get("tokens")
-        )
+        captions = tuple(tuple(tok.lower() for tok in s["tokens"][:max_tokens]) for s in sentences if s.get("tokens"))
         if captions:
             items.append(CaptionedImage(path, "train" if split == "restval" else split, captions))
     if not items:

@@ -74,7 +74,7 @@ def test_step_slider_moves_through_the_output():
 def test_empty_input_asks_for_a_date():
     at = typed("   ")
     assert_clean(at)
-    assert at.info and "Type a date" in at.info[0].value
+    assert any("Type a date" in i.value for i in at.info)
     assert not at.get("plotly_chart")
 
 
@@ -119,7 +119,7 @@ def test_a_corrupt_checkpoint_becomes_a_message(tmp_path, monkeypatch):
         at.selectbox(key="text_model").set_value("date-broken").run()
         assert_clean(at)
         assert "could not be loaded" in at.error[0].value
-        assert "checksum" in at.error[0].value
+        assert "truncated" in at.error[0].value
     finally:
         monkeypatch.delenv(registry.EXTRA_MODELS_ENV)
         st.cache_resource.clear()

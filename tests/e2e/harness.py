@@ -126,6 +126,7 @@ def wait_for_charts(page, timeout: float = 30_000) -> None:
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
                  .filter(el => el.offsetParent !== null)
-                 .every(el => el.querySelector('.main-svg .heatmaplayer, .main-svg .barlayer, .main-svg .scatterlayer'))""",
+                 .every(el => el.querySelector(
+                     '.main-svg .heatmaplayer, .main-svg .barlayer, .main-svg .scatterlayer'))""",
         timeout=timeout,
     )

@@ -30,8 +30,9 @@ def oracle(text: str) -> tuple[date, str | None]:
             return date(y, mo, d), written
     cleaned = text.lower().replace(",", " ")
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", cleaned).replace(" of ", " ")
-    cleaned = re.sub(r"\bsept\b", "sep", cleaned.replace(".", " ") if not re.match(r"^\d+\.\d+\.\d+$", cleaned)
-                     else cleaned)
+    cleaned = re.sub(
+        r"\bsept\b", "sep", cleaned.replace(".", " ") if not re.match(r"^\d+\.\d+\.\d+$", cleaned) else cleaned
+    )
     words = cleaned.split()
     weekday = None
     if words and not words[0][0].isdigit() and len(words) == 4:
