@@ -118,3 +118,18 @@ def step_through(alignment: Alignment, key: str) -> None:
             _step_view(alignment, s, bars_slot, tokens_slot, stats_slot)
             time.sleep(0.7)
     _step_view(alignment, step - 1, bars_slot, tokens_slot, stats_slot)
+
+
+def diff_html(output: str, truth: str) -> str:
+    """The output in large monospace, every character that differs from the truth in red (missing ones as ·)."""
+    cells = []
+    for i in range(max(len(output), len(truth))):
+        got = output[i] if i < len(output) else "·"
+        ok = i < len(output) and i < len(truth) and output[i] == truth[i]
+        style = "" if ok else "color:#e11d48;text-decoration:underline"
+        cells.append(f'<span style="{style}">{html.escape(got)}</span>')
+    return (
+        f'<div style="font-family:{theme.MONO_FAMILY};font-size:1.5rem;word-break:break-all;line-height:1.4">'
+        + "".join(cells)
+        + "</div>"
+    )

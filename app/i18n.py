@@ -1,9 +1,10 @@
-"""Every string a person reads goes through ``t(key)``; English and Korean live in app/locales/*.toml.
+"""Every string a person reads goes through ``t(key)``; English and Korean live in app/locales/<lang>/*.toml.
 
     t("nav.home")                       -> "Home"  (or "홈")
     t("app.version", version="0.1.0")   -> "Attention Lens 0.1.0"
 
-Keys are ``section.name``; a test fails when a key or a ``{placeholder}`` is missing in either language.
+Keys are ``section.name`` (a TOML table per page or topic; a file may hold several). A test fails when a
+key or a ``{placeholder}`` is missing in either language, or when two files define the same key.
 """
 
 from __future__ import annotations
@@ -33,9 +34,16 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
 
 @functools.cache
 def strings(lang: str) -> dict[str, str]:
-    """All strings of one language, flattened to ``section.name`` keys."""
-    with (LOCALES_DIR / f"{lang}.toml").open("rb") as f:
-        return _flatten(tomllib.load(f))
+    """All strings of one language, flattened to ``section.name`` keys, from every file of its folder."""
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALES_DIR / lang).glob("*.toml")):
+        with path.open("rb") as f:
+            table = _flatten(tomllib.load(f))
+        twice = sorted(set(table) & set(merged))
+        if twice:
+            raise ValueError(f"{path} defines keys that another {lang} file already has: {twice[:5]}")
+        merged.update(table)
+    return merged
 
 
 def current_language() -> str:

@@ -1,7 +1,7 @@
 """Show, Attend and Tell (Xu et al. 2015): a CNN sees the image, an LSTM writes the caption, and at
 every word the LSTM looks at a different part of the CNN's feature grid.
 
-    image (B, 3, H, W) ──CNN──▶ feature grid (B, F, h, w) ──flatten──▶ a_1..a_P   (P = h·w regions)
+    image (B, 3, H, W) ──CNN──▶ feature grid (B, F, h, w) ──flatten, + position──▶ a_1..a_P   (P = h·w regions)
 
     for each word t:
         α_t, z_t = attention(h_{t-1}, a)            additive score, softmax over the P regions
@@ -121,12 +121,18 @@ class Captioner(nn.Module):
         self.cfg = cfg
         self.vocab = Vocab(cfg.vocab)
         if cfg.encoder == "slim":
+            if cfg.grid * 8 != cfg.image_size:
+                raise ValueError(f"the slim encoder makes a grid of image_size / 8: {cfg.image_size} px needs "
+                                 f"grid {cfg.image_size // 8}, not {cfg.grid}")  # fmt: skip
             self.encoder = SlimEncoder(cfg.widths)
             F = self.encoder.out_channels
         else:
             self.encoder, F = resnet_encoder(cfg.encoder, pretrained, cfg.grid)
         H, V = cfg.hidden_dim, len(cfg.vocab)
         self.feature_dim = F
+        # where each region is: a learned vector per grid cell, added to its features, so that the decoder
+        # can ask for "the next object to the right" (CNN features alone say little about position)
+        self.position = nn.Parameter(torch.randn(1, cfg.grid * cfg.grid, F) * 0.02)
         self.embed = nn.Embedding(V, cfg.embed_dim, padding_idx=0)
         self.attention = Attention("additive", query_dim=H, key_dim=F, attention_dim=cfg.attention_dim)
         self.init_h = nn.Linear(F, H)  # h_0 = W_h · mean(a), as in the paper
@@ -148,7 +154,7 @@ class Captioner(nn.Module):
             images = TF.normalize(images, IMAGENET_MEAN, IMAGENET_STD)
         grid = self.encoder(images)  # (B, F, h, w)
         B, F, h, w = grid.shape
-        features = grid.flatten(2).transpose(1, 2)  # (B, P, F) with P = h·w, row by row
+        features = grid.flatten(2).transpose(1, 2) + self.position  # (B, P, F) with P = h·w, row by row
         mean = features.mean(1)  # (B, F)
         return {
             "features": features,

@@ -1,6 +1,8 @@
 """Measure a model: `python -m models.evaluate --model NAME (--pairs FILE | --generated N --seed S)`.
 
-Prints JSON. For the date models:
+Prints JSON. For the captioners (``--generated N`` scenes of the shapes world, or ``--karpathy FILE
+--images DIR`` for photos): BLEU-4, exact caption match, object precision/recall/F1, the pointing
+game and attention correctness (see models/metrics.py). For the date models:
 
     n, exact_match, misses            always
     per_family                        exact match per format family (with --generated)
@@ -81,6 +83,26 @@ def evaluate_dates(model, examples: Sequence[DateExample], max_misses: int = 50)
     return result
 
 
+def evaluate_translations(checkpoint, split: str) -> dict:
+    """chrF, BLEU and exact match on a split of the Tatoeba pairs, for the model and its no-attention baseline."""
+    from models import registry
+    from models.data.tatoeba import read_pairs as read_tatoeba
+    from models.train_translate import evaluate_translation, references, training_sample
+
+    direction = checkpoint.card["task"].removeprefix("translate-")
+    items = references([p for p in read_tatoeba() if p.split == split], direction)
+    result = {"split": split, **evaluate_translation(checkpoint.model, items)}
+    result["training_sample"] = {
+        k: v for k, v in evaluate_translation(checkpoint.model, training_sample(direction)).items() if k != "examples"
+    }
+    baseline = f"{checkpoint.name}-none"
+    if checkpoint.card["config"]["attention"] != "none" and (registry.ASSETS_DIR / f"{baseline}.json").is_file():
+        other = registry.load_checkpoint(baseline, device=checkpoint.device)
+        result["baseline"] = {"model": baseline, **{k: v for k, v in evaluate_translation(other.model, items).items()
+                                                     if k != "examples"}}  # fmt: skip
+    return result
+
+
 def read_pairs(path: Path) -> list[tuple[str, str]]:
     pairs = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -96,9 +118,11 @@ def read_pairs(path: Path) -> list[tuple[str, str]]:
 def main(argv: Sequence[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="a shipped model's name, or a path to its .json/.safetensors")
-    source = parser.add_mutually_exclusive_group(required=True)
+    source = parser.add_mutually_exclusive_group(required=False)
     source.add_argument("--pairs", type=Path, help="a file of input<TAB>expected lines")
     source.add_argument("--generated", type=int, metavar="N", help="evaluate on N freshly generated examples")
+    source.add_argument("--karpathy", type=Path, help="captioners: a Karpathy split JSON (with --images)")
+    parser.add_argument("--images", type=Path, help="the folder of the Karpathy split's images")
     parser.add_argument("--seed", type=int, default=1234, help="seed of the generated examples")
     parser.add_argument(
         "--split",
@@ -116,11 +140,27 @@ def main(argv: Sequence[str] | None = None) -> dict:
     task = checkpoint.card.get("task")
     if args.pairs:
         result = evaluate_pairs(checkpoint.model, read_pairs(args.pairs), max_misses=args.misses)
+    elif task and task.startswith("translate-"):
+        result = evaluate_translations(checkpoint, args.split)
     elif task == "date":
         examples = DateGenerator(seed=args.seed, split=args.split).samples(args.generated)
         result = evaluate_dates(checkpoint.model, examples, max_misses=args.misses)
+    elif task == "caption" and args.generated:
+        from models.data.shapes import ShapesGenerator
+        from models.train_caption import evaluate_shapes
+
+        scenes = ShapesGenerator(seed=args.seed, size=checkpoint.model.cfg.image_size).scenes(args.generated)
+        result = evaluate_shapes(checkpoint.model, scenes, max_misses=args.misses)
+    elif args.karpathy:
+        from models.data.karpathy import read_karpathy
+        from models.train_caption import evaluate_karpathy
+
+        if not args.images:
+            raise SystemExit("--karpathy needs --images DIR")
+        items = [i for i in read_karpathy(args.karpathy, args.images) if i.split == args.split]
+        result = evaluate_karpathy(checkpoint.model, items)
     else:
-        raise SystemExit(f"--generated is not supported for task {task!r}")
+        raise SystemExit(f"give --pairs FILE, --generated N or --karpathy FILE for task {task!r}")
     result = {"model": checkpoint.name, **result}
     json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
     print()

@@ -25,6 +25,7 @@ __all__ = [
     "object_scores",
     "peak_in_box",
     "upsample",
+    "word_objects",
 ]
 
 SIZE_WORDS = ("small", "large")
@@ -54,6 +55,22 @@ def object_scores(
     """(true positives, predicted count, true count), matching (size, colour, shape) triples as multisets."""
     hits = sum((Counter(predicted) & Counter(truth)).values())
     return hits, len(predicted), len(truth)
+
+
+def word_objects(words: Sequence[str], objects: Sequence[tuple[str, str, str]]) -> list[int | None]:
+    """For each word of a generated caption, the index of the true object it describes, or None.
+
+    Each "a <size> <colour> <shape>" phrase is matched, in order, to the first unmatched object with the
+    same three words; its size, colour and shape words then point at that object.
+    """
+    out: list[int | None] = [None] * len(words)
+    unmatched = list(range(len(objects)))
+    for shape_index, phrase in object_phrases(words):
+        match = next((k for k in unmatched if objects[k] == phrase), None)
+        if match is not None:
+            unmatched.remove(match)
+            out[shape_index - 2 : shape_index + 1] = [match] * 3
+    return out
 
 
 def upsample(attention_map: np.ndarray, size: int) -> np.ndarray:

@@ -235,8 +235,8 @@ def load_checkpoint(
     except (SafetensorError, OSError, ValueError) as err:
         raise CheckpointError(f"{weights_path.name} is not a readable safetensors file ({err}).") from err
     try:
-        model = _builder(card["kind"])(card)
-    except (KeyError, TypeError, ValueError) as err:
+        model = _builder(card["kind"])({**card, "_dir": str(card_path.parent)})  # files beside the card
+    except (KeyError, TypeError, ValueError, FileNotFoundError) as err:
         raise CheckpointError(f"The card of {card_path.stem} cannot rebuild a '{card['kind']}' model: {err}") from err
     try:
         model.load_state_dict(state, strict=True)

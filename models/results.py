@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-__all__ = ["Alignment", "TransformerAttention", "VisualAttention"]
+__all__ = ["Alignment", "AttentionStep", "TransformerAttention", "VisualAttention"]
 
 _TOL = 1e-3  # rows of float32 softmax sum to 1 within this
 
@@ -41,6 +41,8 @@ class Alignment:
     score: float  # total log-probability of the target (incl. <eos> when it was produced)
     text: str = ""  # the target joined as a person reads it
     has_attention: bool = True  # False for the no-attention baseline (weights are then uniform)
+    source_words: list[int] | None = None  # subword models: the word each source token belongs to
+    target_words: list[int] | None = None  # ... and each target token
 
     def __post_init__(self) -> None:
         expected = (len(self.target), len(self.source))
@@ -102,3 +104,20 @@ class TransformerAttention:
                     f"TransformerAttention.{name}: expected (layers, heads, {tail[0]}, {tail[1]}), got {arr.shape}."
                 )
             _check_distributions(f"TransformerAttention.{name} row", arr, axes=(3,))
+
+
+@dataclass(frozen=True)
+class AttentionStep:
+    """Every number of one decoding step of an RNN attention model, for the classroom page.
+
+    The query is the previous decoder state (Bahdanau) or the current one (Luong); scores are the raw
+    score(q, h_j) before the softmax; weights = softmax(scores); context = Σ_j weights_j h_j.
+    """
+
+    step: int  # 0-based index of the output token written at this step
+    token: str  # the token written (greedy)
+    query: np.ndarray  # (D,) the decoder state used as the query
+    scores: np.ndarray  # (S,) raw scores, one per input token
+    weights: np.ndarray  # (S,) softmax of the scores
+    context: np.ndarray  # (E,) the weighted sum of the encoder states
+    top: list[tuple[str, float]]  # the 5 most likely next tokens and their probabilities

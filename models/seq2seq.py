@@ -21,6 +21,7 @@ Decoding (greedy or beam) goes through ``models/decoding.py`` and returns ``Alig
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -29,7 +30,8 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from models import decoding
 from models.attention import Attention
-from models.results import Alignment
+from models.results import Alignment, AttentionStep
+from models.tokenizers import WORD_START, PieceTokenizer, load_tokenizer
 from models.vocab import Vocab
 
 __all__ = ["ATTENTION_KINDS", "Seq2Seq", "Seq2SeqConfig", "build"]
@@ -55,7 +57,8 @@ class Seq2SeqConfig:
     dropout: float = 0.0  # between encoder layers and before the output layer
     max_source_len: int = 40  # longest input the model accepts (characters or tokens)
     max_target_len: int = 12  # longest output it writes, <eos> included
-    tokenizer: str = "chars"  # how text becomes tokens: "chars", or a sentencepiece model file
+    src_tokenizer: str = "chars"  # how text becomes tokens: "chars", or a sentencepiece file beside the card
+    tgt_tokenizer: str = "chars"
 
     def __post_init__(self) -> None:
         if self.attention not in ATTENTION_KINDS:
@@ -188,13 +191,15 @@ class Decoder(nn.Module):
 
 
 class Seq2Seq(nn.Module):
-    """Encoder + decoder, with the vocabularies that turn text into ids and back."""
+    """Encoder + decoder, with the tokenizers and vocabularies that turn text into ids and back."""
 
-    def __init__(self, cfg: Seq2SeqConfig) -> None:
+    def __init__(self, cfg: Seq2SeqConfig, base_dir: str | Path | None = None) -> None:
         super().__init__()
         self.cfg = cfg
         self.src_vocab = Vocab(cfg.src_vocab)
         self.tgt_vocab = Vocab(cfg.tgt_vocab)
+        self.src_tokenizer = load_tokenizer(cfg.src_tokenizer, base_dir)
+        self.tgt_tokenizer = load_tokenizer(cfg.tgt_tokenizer, base_dir)
         self.encoder = Encoder(cfg)
         self.decoder = Decoder(cfg)
 
@@ -217,11 +222,11 @@ class Seq2Seq(nn.Module):
     # ------------------------------------------------------------------ text in, alignments out
 
     def tokenize(self, text: str) -> list[str]:
-        """The source tokens of ``text`` (characters for the date models)."""
-        return list(text)
+        """The source tokens of ``text``: characters for the date models, sentencepiece pieces for translation."""
+        return self.src_tokenizer.encode(text)
 
     def detokenize(self, tokens: list[str]) -> str:
-        return "".join(tokens)
+        return self.tgt_tokenizer.decode(tokens)
 
     @torch.no_grad()
     def decode(
@@ -248,29 +253,82 @@ class Seq2Seq(nn.Module):
         target = self.tgt_vocab.decode(hyp.tokens)
         weights = hyp.extras["weights"][:, : len(source)].astype(np.float64)  # (T, S) without padding
         weights = weights / weights.sum(axis=1, keepdims=True).clip(min=1e-12)
+        pieces = isinstance(self.src_tokenizer, PieceTokenizer)
         return Alignment(
-            source=source,
-            target=target,
+            source=[self.src_tokenizer.label(tok) for tok in source],
+            target=[self.tgt_tokenizer.label(tok) for tok in target],
             weights=weights.reshape(len(target), len(source)),
             score=float(hyp.logprob),
             text=self.detokenize(target),
             has_attention=self.cfg.attention != "none",
+            source_words=word_ids(source) if pieces else None,
+            target_words=word_ids(target) if pieces else None,
         )
+
+    @torch.no_grad()
+    def explain(self, text: str, top_k: int = 5) -> list[AttentionStep]:
+        """Greedy decoding of one text, one AttentionStep per output token, with every number of its attention.
+
+        The weights are those of ``decode`` (the heatmap's rows); query, scores and context are recomputed
+        from the same state, so a page can show score -> softmax -> weighted sum with the model's own numbers.
+        """
+        if self.decoder.attention is None:
+            raise ValueError("the no-attention baseline has no scores to explain")
+        source = self.tokenize(text)
+        state = self.encode(self.src_vocab.batch([source]).to(self.device))
+        y = torch.tensor([self.tgt_vocab.bos_id], device=self.device)
+        steps: list[AttentionStep] = []
+        for t in range(self.cfg.max_target_len):
+            before = state["s"]  # s_{t-1}: Bahdanau's query
+            log_probs, state, extras = self.decoder.step(state, y)
+            query = before if self.cfg.mode == "bahdanau" else state["s"]  # Luong: the current state s_t
+            scores = self.decoder.attention.scores(query[:, None], state["memory"], prepared=state["keys"])[0, 0]
+            weights = extras["weights"][0]
+            context = weights @ state["memory"][0]  # (S,) x (S, E) -> (E,)
+            probs, ids = log_probs[0].exp().topk(top_k)
+            y = ids[:1]
+            if int(y) == self.tgt_vocab.eos_id:
+                break
+            steps.append(
+                AttentionStep(
+                    step=t,
+                    token=self.tgt_vocab.tokens[int(y)],
+                    query=query[0].cpu().numpy().astype(np.float64),
+                    scores=scores.cpu().numpy().astype(np.float64),
+                    weights=weights.cpu().numpy().astype(np.float64),
+                    context=context.cpu().numpy().astype(np.float64),
+                    top=[(self.tgt_vocab.tokens[int(i)], float(p)) for p, i in zip(probs, ids, strict=True)],
+                )
+            )
+        return steps
 
     def check_input(self, text: str) -> tuple[str, list[str] | int] | None:
         """None when ``text`` can be decoded, else ("empty" | "too_long" | "unknown", detail)."""
-        tokens = self.tokenize(text)
         if not text.strip():
             return ("empty", [])
+        tokens = self.tokenize(text)
         if len(tokens) > self.cfg.max_source_len:
             return ("too_long", len(tokens))
+        if isinstance(self.src_tokenizer, PieceTokenizer):
+            uncovered = self.src_tokenizer.uncovered(text)
+            return ("uncovered", uncovered) if uncovered else None
         unknown = self.src_vocab.unknown(tokens)
         return ("unknown", unknown) if unknown else None
 
 
+def word_ids(pieces: list[str]) -> list[int]:
+    """The word each sentencepiece piece belongs to: a new word starts at every "▁"."""
+    ids, current = [], -1
+    for piece in pieces:
+        if piece.startswith(WORD_START) or current < 0:
+            current += 1
+        ids.append(current)
+    return ids
+
+
 def build(card: dict) -> Seq2Seq:
-    """The registry's builder: rebuild a Seq2Seq from its card's config."""
-    return Seq2Seq(Seq2SeqConfig(**card["config"]))
+    """The registry's builder: rebuild a Seq2Seq from its card's config (tokenizer files beside the card)."""
+    return Seq2Seq(Seq2SeqConfig(**card["config"]), base_dir=card.get("_dir"))
 
 
 def config_dict(cfg: Seq2SeqConfig) -> dict:

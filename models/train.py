@@ -4,8 +4,11 @@
 
 TASKS
     date        a character seq2seq that rewrites dates into ISO form (models/seq2seq.py)
+    transformer the same task with a small encoder-decoder Transformer (models/transformer.py)
     caption     a CNN + LSTM captioner with visual attention (models/captioner.py), on the shapes
                 world or on photos in Karpathy's split format
+    experiment  the bottleneck experiment: long symbol sequences with and without attention
+    translate   English -> Korean (or back) on the Tatoeba pairs, sentencepiece tokens
 
 Each run prints a progress bar, stops at its target metric or its time budget, saves
 ``<out>/<name>.safetensors`` + ``<name>.json`` (the card: config, vocabulary, command, seed, wall time
@@ -85,11 +88,13 @@ def seq2seq_loss(model: Seq2Seq, batch) -> tuple[torch.Tensor, int]:
 
 
 def train_date(args: argparse.Namespace) -> dict:
-    """Train one date model; returns its card (already saved unless --no-save)."""
+    """Train one date model (seq2seq, or Transformer with ``args.task == "transformer"``); returns its card."""
     seed_everything(args.seed)
     device = registry.resolve_device(args.device)
     src_vocab = Vocab(alphabet())
     tgt_vocab = Vocab(DATE_TARGET_VOCAB)
+    if args.task == "transformer":
+        return _train_date_model(args, device, src_vocab, tgt_vocab, *_transformer_parts(args, src_vocab, tgt_vocab))
     cfg = Seq2SeqConfig(
         src_vocab=src_vocab.tokens,
         tgt_vocab=tgt_vocab.tokens,
@@ -105,7 +110,38 @@ def train_date(args: argparse.Namespace) -> dict:
         max_source_len=MAX_SOURCE_LEN,
         max_target_len=11,
     )
-    model = Seq2Seq(cfg).to(device)
+    card = {
+        "kind": "seq2seq",
+        "title": f"Dates · {args.attention}",
+        "order": ATTENTION_KINDS.index(args.attention),
+        "config": config_dict(cfg),
+    }
+    return _train_date_model(args, device, src_vocab, tgt_vocab, Seq2Seq(cfg), seq2seq_loss, card)
+
+
+def _transformer_parts(args: argparse.Namespace, src_vocab: Vocab, tgt_vocab: Vocab):
+    from models.transformer import Transformer, TransformerConfig, transformer_loss
+    from models.transformer import config_dict as transformer_config
+
+    cfg = TransformerConfig(
+        src_vocab=src_vocab.tokens,
+        tgt_vocab=tgt_vocab.tokens,
+        d_model=args.d_model,
+        heads=args.heads,
+        encoder_layers=args.layers,
+        decoder_layers=args.layers,
+        d_ff=args.d_ff,
+        dropout=args.dropout,
+        max_source_len=MAX_SOURCE_LEN,
+        max_target_len=11,
+    )
+    card = {"kind": "transformer", "title": "Dates · Transformer", "order": 10, "config": transformer_config(cfg)}
+    return Transformer(cfg), transformer_loss, card
+
+
+def _train_date_model(args, device, src_vocab, tgt_vocab, model, loss_fn, card_head: dict) -> dict:
+    """The date training loop shared by the RNN and Transformer models."""
+    model = model.to(device)
     start = time.perf_counter()
     data = DateData(args.pool, args.seed, src_vocab, tgt_vocab, device)
     validation = DateGenerator(seed=args.seed + 1, split="test").samples(args.val)
@@ -121,7 +157,7 @@ def train_date(args: argparse.Namespace) -> dict:
         model,
         optimizer,
         lambda step: data.batch(step, args.batch, args.bucket),
-        seq2seq_loss,
+        loss_fn,
         evaluate,
         budget_s=args.budget - (time.perf_counter() - start),
         max_steps=args.max_steps,
@@ -134,11 +170,8 @@ def train_date(args: argparse.Namespace) -> dict:
     test = evaluate_dates(model, DateGenerator(seed=args.eval_seed, split="test").samples(args.eval_n), max_misses=10)
     card = {
         "name": args.name,
-        "kind": "seq2seq",
         "task": "date",
-        "title": f"Dates · {args.attention}",
-        "order": ATTENTION_KINDS.index(args.attention),
-        "config": config_dict(cfg),
+        **card_head,
         "training": {
             "command": "python -m models.train " + shlex.join(args.argv),
             "seed": args.seed,
@@ -187,22 +220,44 @@ def main(argv: Sequence[str] | None = None) -> dict:
     date.add_argument("--hidden", type=int, default=64, help="encoder size per direction")
     date.add_argument("--attention-dim", type=int, default=64)
     date.add_argument("--dropout", type=float, default=0.0)
-    date.add_argument("--batch", type=int, default=128)
-    date.add_argument("--lr", type=float, default=3e-3)
-    date.add_argument("--bucket", action="store_true", help="batch inputs of similar length together")
-    date.add_argument("--pool", type=int, default=100_000, help="generated training examples")
-    date.add_argument("--val", type=int, default=2000, help="validation examples (held-out days)")
-    date.add_argument("--target", type=float, default=0.999, help="stop at this validation exact match (0: never)")
-    date.add_argument("--eval-every", type=float, default=5.0, help="seconds between validations")
-    date.add_argument("--eval-n", type=int, default=10_000, help="final test examples (held-out days)")
-    date.add_argument("--eval-seed", type=int, default=1234)
     date.add_argument("--name", default=None, help="checkpoint name (default: date-<attention>)")
+
+    transformer = tasks.add_parser("transformer", help="dates -> ISO with a small encoder-decoder Transformer")
+    transformer.add_argument("--d-model", type=int, default=128)
+    transformer.add_argument("--heads", type=int, default=4)
+    transformer.add_argument("--layers", type=int, default=2, help="encoder and decoder layers each")
+    transformer.add_argument("--d-ff", type=int, default=256)
+    transformer.add_argument("--dropout", type=float, default=0.1)
+    transformer.add_argument("--name", default="date-transformer")
+
+    experiment = tasks.add_parser("experiment", help="the bottleneck experiment: long sequences, with/without attention")
+    from models.train_experiment import add_arguments as add_experiment_arguments
+
+    add_experiment_arguments(experiment)
+    experiment.add_argument("--name", default=None, help="default: bottleneck-<task>-<attention>")
+
+    translate = tasks.add_parser("translate", help="English <-> Korean on the Tatoeba pairs, with sentencepiece")
+    from models.train_translate import add_arguments as add_translate_arguments
+
+    add_translate_arguments(translate)
+    translate.add_argument("--name", default=None, help="default: translate-<direction>[-<attention> unless additive]")
 
     caption = tasks.add_parser("caption", help="images -> captions, CNN + LSTM with visual attention")
     add_caption_arguments(caption)
     caption.add_argument("--name", default="caption-shapes", help="checkpoint name")
 
-    for sub in (date, caption):
+    for sub in (date, transformer):  # the options of the date data
+        sub.add_argument("--batch", type=int, default=128)
+        sub.add_argument("--lr", type=float, default=3e-3 if sub is date else 1e-3)
+        sub.add_argument("--bucket", action="store_true", help="batch inputs of similar length together")
+        sub.add_argument("--pool", type=int, default=100_000, help="generated training examples")
+        sub.add_argument("--val", type=int, default=2000, help="validation examples (held-out days)")
+        sub.add_argument("--target", type=float, default=0.999, help="stop at this validation exact match (0: never)")
+        sub.add_argument("--eval-every", type=float, default=5.0, help="seconds between validations")
+        sub.add_argument("--eval-n", type=int, default=10_000, help="final test examples (held-out days)")
+        sub.add_argument("--eval-seed", type=int, default=1234)
+
+    for sub in (date, transformer, caption, experiment, translate):
         sub.add_argument("--seed", type=int, default=0)
         sub.add_argument("--budget", type=float, default=60.0, help="time budget in seconds")
         sub.add_argument("--max-steps", type=int, default=None)
@@ -217,6 +272,19 @@ def main(argv: Sequence[str] | None = None) -> dict:
     if args.task == "date":
         args.name = args.name or f"date-{args.attention.replace('_', '-')}"
         return train_date(args)
+    if args.task == "transformer":
+        return train_date(args)
+    if args.task == "experiment":
+        from models.train_experiment import train_experiment
+
+        args.name = args.name or f"bottleneck-{args.sequence_task}-{args.attention.replace('_', '-')}"
+        return train_experiment(args)
+    if args.task == "translate":
+        from models.train_translate import train_translate
+
+        suffix = "" if args.attention == "additive" else f"-{args.attention.replace('_', '-')}"
+        args.name = args.name or f"translate-{args.direction}{suffix}"
+        return train_translate(args)
     if args.task == "caption":
         if args.karpathy and not args.images:
             parser.error("--karpathy needs --images DIR")
@@ -228,3 +296,56 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 if __name__ == "__main__":
     main()
+
+
+def quick_train(
+    task: str,
+    attention: str,
+    budget_s: float,
+    on_progress=None,
+    should_stop=None,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+):
+    """Train a small model in the background for the live-training page; returns (model, FitResult).
+
+    task: "date" (dates -> ISO) or "reverse" / "copy" (sequences of up to 20 symbols). Nothing is saved.
+    """
+    from models.data.sequences import SYMBOLS, SequenceGenerator, token_accuracy
+    from models.train_experiment import SequenceData
+
+    seed_everything(seed)
+    device = registry.resolve_device(device) if not isinstance(device, torch.device) else device
+    if task == "date":
+        src_vocab, tgt_vocab = Vocab(alphabet()), Vocab(DATE_TARGET_VOCAB)
+        max_src, max_tgt = MAX_SOURCE_LEN, 11
+    else:
+        src_vocab = Vocab(list(SYMBOLS))
+        tgt_vocab = Vocab(sorted(set(SYMBOLS) | set(SYMBOLS.upper())))
+        max_src, max_tgt = 30, 31
+    cfg = Seq2SeqConfig(
+        src_vocab=src_vocab.tokens, tgt_vocab=tgt_vocab.tokens, embed_dim=32, hidden_dim=64, attention=attention,
+        attention_dim=64, max_source_len=max_src, max_target_len=max_tgt,
+    )  # fmt: skip
+    model = Seq2Seq(cfg).to(device)
+    if task == "date":
+        data = DateData(30_000, seed, src_vocab, tgt_vocab, device)
+        val = DateGenerator(seed=seed + 1, split="test").samples(500)
+        pairs = [(e.source, e.target) for e in val]
+    else:
+        data = SequenceData(task, 30_000, 20, seed, src_vocab, tgt_vocab, device)
+        pairs = [(e.source, e.target) for e in SequenceGenerator(task, 1, 20, seed + 1).samples(300)]
+
+    def evaluate() -> dict[str, float]:
+        outputs = [h[0].text for h in model.decode([p[0] for p in pairs])]
+        return {
+            "exact_match": sum(o == p[1] for o, p in zip(outputs, pairs, strict=True)) / len(pairs),
+            "token_accuracy": sum(token_accuracy(o, p[1]) for o, p in zip(outputs, pairs, strict=True)) / len(pairs),
+        }
+
+    result = fit(
+        model, torch.optim.Adam(model.parameters(), lr=3e-3), lambda step: data.batch(step, 128), seq2seq_loss,
+        evaluate, budget_s=budget_s, eval_every_s=3.0, warmup_steps=50, on_progress=on_progress,
+        should_stop=should_stop, progress=False,
+    )  # fmt: skip
+    return model, result

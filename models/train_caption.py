@@ -26,7 +26,15 @@ from torchvision.transforms import functional as TF
 from models import registry
 from models.captioner import Captioner, CaptionerConfig, config_dict, prepare_image
 from models.data.shapes import IMAGE_SIZE, Scene, ShapesGenerator, caption_vocabulary, render
-from models.metrics import bleu4, mass_in_box, object_phrases, object_scores, peak_in_box, upsample
+from models.metrics import (
+    bleu4,
+    mass_in_box,
+    object_phrases,
+    object_scores,
+    peak_in_box,
+    upsample,
+    word_objects,
+)
 from models.training import fit
 from models.vocab import Vocab
 
@@ -101,12 +109,11 @@ def evaluate_shapes(model: Captioner, scenes: Sequence[Scene], batch_size: int =
         tp, n_pred, n_true = tp + hits, n_pred + p, n_true + t
         if result.words != scene.tokens and len(misses) < max_misses:
             misses.append({"seed": scene.seed, "expected": scene.caption, "got": " ".join(result.words)})
-        unmatched = list(range(len(scene.objects)))
-        for word_index, phrase in phrases:  # each generated shape word that names a real object
-            match = next((k for k in unmatched if truth[k] == phrase), None)
+        matches = word_objects(result.words, truth)
+        for word_index, _ in phrases:  # each generated shape word that names a real object
+            match = matches[word_index]
             if match is None:
                 continue
-            unmatched.remove(match)
             up = upsample(result.weights[word_index], scene.size)
             pointing.append(peak_in_box(up, scene.objects[match].box, tolerance=round(scene.size / 16)))
             mass.append(mass_in_box(up, scene.objects[match].box))
@@ -253,7 +260,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--attention-dim", type=int, default=128)
     parser.add_argument("--dropout", type=float, default=0.2)
-    parser.add_argument("--ds-lambda", type=float, default=0.1, help="weight of the doubly stochastic regulariser")
+    parser.add_argument("--ds-lambda", type=float, default=0.02, help="weight of the doubly stochastic regulariser")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--pool", type=int, default=24_000, help="shapes: rendered training scenes")

@@ -22,6 +22,7 @@ __all__ = [
     "alignment_heatmap",
     "alignment_json",
     "entropy",
+    "join_words",
     "step_bars",
     "tinted_tokens_html",
 ]
@@ -161,6 +162,29 @@ def tinted_tokens_html(tokens: list[str], weights: np.ndarray, highlight: int | 
             f'font-family:{theme.MONO_FAMILY};font-size:1.6rem">{shown}</span>'
         )
     return '<div style="line-height:2.4;direction:ltr">' + "".join(cells) + "</div>"
+
+
+def join_words(alignment: Alignment) -> Alignment:
+    """Subword pieces joined into words: a word's column sums its pieces' weights, and its row averages them.
+
+    Rows still sum to 1. Labels are the pieces joined (their "·" continuation marks dropped).
+    """
+    if alignment.source_words is None or alignment.target_words is None:
+        return alignment
+
+    def groups(words: list[int], labels: list[str]) -> tuple[list[list[int]], list[str]]:
+        members: dict[int, list[int]] = {}
+        for i, w in enumerate(words):
+            members.setdefault(w, []).append(i)
+        ordered = [members[w] for w in sorted(members)]
+        return ordered, ["".join(labels[i].removeprefix("·") for i in g) for g in ordered]
+
+    cols, source = groups(alignment.source_words, alignment.source)
+    rows, target = groups(alignment.target_words, alignment.target)
+    summed = np.stack([alignment.weights[:, g].sum(axis=1) for g in cols], axis=1)  # (T, words_S)
+    averaged = np.stack([summed[g].mean(axis=0) for g in rows], axis=0) if rows else summed[:0]  # (words_T, words_S)
+    return Alignment(source=source, target=target, weights=averaged, score=alignment.score, text=alignment.text,
+                     has_attention=alignment.has_attention)  # fmt: skip
 
 
 def alignment_csv(alignment: Alignment) -> str:

@@ -1,52 +1,73 @@
-"""/text: type a date, watch a seq2seq model rewrite it and see where it looked for every character."""
+"""/text: type a date (or an English or Korean sentence) and watch a seq2seq model write its answer, seeing
+where it looked for every character or word piece."""
 
 import streamlit as st
 
-from app import components, services
+from app import components, live, services
+from app.charts import heatmap
 from app.examples import DATE_EXAMPLES
 from app.i18n import current_language, t
 from models.data.dates import iso_is_real_date
 from models.registry import CheckpointError
 
-st.title(t("text.title"))
-st.write(t("text.intro"))
-
-entries = services.model_catalog("date")
-if not entries:
+lang = current_language()  # format_funcs may be called after the run (AppTest): fix the language now
+TASKS = {"date": "date", "en-ko": "translate-en-ko", "ko-en": "translate-ko-en"}  # picker value -> card task
+available = [k for k, task in TASKS.items() if any(e.kind == "seq2seq" for e in services.model_catalog(task))]
+if not available:
+    st.title(t("text.title"))
     st.error(t("errors.no_models", task="date"))
     st.stop()
-names = [e.name for e in entries]
+task_key = st.segmented_control(
+    t("text.task_label"), available, default=available[0], required=True, key="text_task",
+    format_func=lambda k: t(f"text.task_{k.replace('-', '_')}", lang=lang),
+)  # fmt: skip
+is_date = task_key == "date"
+st.title(t("text.title") if is_date else t("text.title_translate"))
+st.write(t("text.intro") if is_date else t("text.intro_translate"))
+
+entries = [e for e in services.model_catalog(TASKS[task_key]) if e.kind == "seq2seq"]
+live_models = live.session_models("date") if is_date else {}  # trained in class on /experiments, this session only
+names = [e.name for e in entries] + list(live_models)
 attention_of = {e.name: e.card["config"]["attention"] for e in entries}
+attention_of.update({name: info["attention"] for name, info in live_models.items()})
+examples = DATE_EXAMPLES if is_date else services.translation_examples(task_key)
+input_key = f"text_input_{task_key}"  # each task keeps its own text
 
 
 def _use_example() -> None:
-    if st.session_state.get("text_example"):
-        st.session_state["text_input"] = st.session_state["text_example"]
+    picked = st.session_state.get("text_example")
+    if picked:
+        st.session_state[input_key] = picked.removesuffix(UNSEEN)
 
 
-st.session_state.setdefault("text_input", DATE_EXAMPLES[0])
+UNSEEN = "  ⟨unseen⟩"
+st.session_state.setdefault(input_key, examples[0].removesuffix(UNSEEN))
 left, right = st.columns([3, 2], gap="large")
 with left:
     typed = st.text_input(
-        t("text.input_label"), key="text_input", max_chars=200, placeholder=t("text.input_placeholder")
-    )
-text = services.tidy(typed)
-lang = current_language()  # format_func may be called after the run (AppTest): fix the language now
+        t("text.input_label") if is_date else t("text.input_label_translate"), key=input_key, max_chars=300,
+        placeholder=t("text.input_placeholder") if is_date else "",
+    )  # fmt: skip
+    text = services.tidy(typed)
+    if not is_date:
+        st.caption(t("text.tatoeba_credit"))
 with right:
-    default = names.index("date-additive") if "date-additive" in names else 0
+    default = next((i for i, n in enumerate(names) if attention_of[n] == "additive"), 0)
     name = st.selectbox(
         t("text.model_label"),
         names,
         index=default,
-        key="text_model",
-        format_func=lambda n: t(f"text.model_{attention_of[n]}", lang=lang),
+        key=f"text_model_{task_key}",
+        format_func=lambda n: t(f"text.model_{attention_of[n]}", lang=lang)
+        + (t("text.live_suffix", lang=lang) if n in live_models else ""),
     )
     st.caption(t(f"text.about_{attention_of[name]}"))
     beam_width = st.slider(t("text.beam_label"), 1, 10, 1, key="text_beam", help=t("text.beam_help"))
-st.pills(t("text.examples"), DATE_EXAMPLES, key="text_example", on_change=_use_example)
+st.pills(t("text.examples") if is_date else t("text.examples_translate"), examples, key="text_example",
+         on_change=_use_example)  # fmt: skip
 
 try:
-    model = services.load_model(name).model
+    model = live_models[name]["model"] if name in live_models else services.load_model(name).model
 except CheckpointError as err:
     services.model_error(err)
     st.stop()
@@ -54,23 +75,31 @@ except CheckpointError as err:
 problem = services.check_text(model, text)
 if problem is not None:
     getattr(st, problem.level)(problem.message)
-    if problem.level == "error" and text.strip():
+    if problem.level == "error" and text.strip() and is_date:
         cleaned = services.without_unknown(model, text)[: model.cfg.max_source_len]
         if cleaned and cleaned != text and services.check_text(model, cleaned) is None:
             st.button(
                 t("errors.try_cleaned", text=cleaned),
                 key="text_clean",
-                on_click=lambda: st.session_state.update(text_input=cleaned),
+                on_click=lambda: st.session_state.update({input_key: cleaned}),
             )
-    st.stop()
+    if problem.level != "warning":  # a warning (words the tokenizer cannot cover) still translates
+        st.stop()
 
-beams = services.decode_text(name, text, beam_width)
+beams = model.decode([text], beam_width)[0] if name in live_models else services.decode_text(name, text, beam_width)
 best = beams[0]
 components.big_output(best.text, t("text.output_note", n=len(best.target), score=best.score))
-if not iso_is_real_date(best.text):
+if is_date and not iso_is_real_date(best.text):
     st.warning(t("text.not_a_date", output=best.text))
+if not is_date:
+    seen = services.seen_in_training(task_key, text)
+    st.caption(t("text.seen_note") if seen else t("text.unseen_note"))
 if not best.has_attention:
     st.info(t("text.no_attention_note"))
+join_words = False
+if best.source_words is not None:
+    join_words = st.toggle(t("text.join_words"), key="text_join", help=t("text.join_words_help"))
+shown = heatmap.join_words(best) if join_words else best
 
 tab_map, tab_steps, tab_beams, tab_compare = st.tabs(
     [t("text.tab_alignment"), t("text.tab_steps"), t("text.tab_beams"), t("text.tab_compare")]
@@ -78,15 +107,15 @@ tab_map, tab_steps, tab_beams, tab_compare = st.tabs(
 
 with tab_map:
     if best.has_attention:
-        components.heatmap_chart(best, key="text_heatmap", title=t("text.heatmap_title", model=name))
-        st.caption(t("text.heatmap_caption"))
-        components.downloads(best, f"{name}-alignment", key="text_dl", model=name, input=text)
+        components.heatmap_chart(shown, key="text_heatmap", title=t("text.heatmap_title", model=name))
+        st.caption(t("text.heatmap_caption") if is_date else t("text.heatmap_caption_translate"))
+        components.downloads(shown, f"{name}-alignment", key="text_dl", model=name, input=text)
     else:
         st.write(t("text.no_attention_body"))
 
 with tab_steps:
     if best.has_attention:
-        components.step_through(best, key="text_steps")
+        components.step_through(shown, key="text_steps")
     else:
         st.write(t("text.no_attention_body"))
 
@@ -99,7 +128,7 @@ with tab_beams:
             t("text.beam_output"): b.text,
             t("text.beam_logprob"): round(b.score, 4),
             t("text.beam_normalised"): round(b.score / (len(b.target) + 1), 4),
-            t("text.beam_real"): "✓" if iso_is_real_date(b.text) else "✗",
+            **({t("text.beam_real"): "✓" if iso_is_real_date(b.text) else "✗"} if is_date else {}),
         }
         for i, b in enumerate(beams)
     ]
@@ -128,7 +157,7 @@ with tab_compare:
                 st.warning(t("errors.model_cannot_read"))
                 continue
             result = services.decode_text(entry.name, text, 1)[0]
-            mark = "" if iso_is_real_date(result.text) else " ⚠"
+            mark = "" if not is_date or iso_is_real_date(result.text) else " ⚠"
             st.markdown(
                 f"<span style='font-family:monospace;font-size:1.8rem'>{result.text}</span>{mark}",
                 unsafe_allow_html=True,

@@ -16,7 +16,7 @@ def texts(at) -> str:
 
 def typed(value: str, lang: str = "en"):
     at = open_app("text", lang=lang)
-    at.text_input(key="text_input").set_value(value).run()
+    at.text_input(key="text_input_date").set_value(value).run()
     return at
 
 
@@ -48,7 +48,7 @@ def test_korean_interface():
 @pytest.mark.parametrize("name", ["date-dot", "date-general", "date-scaled-dot", "date-none"])
 def test_every_model_can_be_picked(name):
     at = open_app("text")
-    at.selectbox(key="text_model").set_value(name).run()
+    at.selectbox(key="text_model_date").set_value(name).run()
     assert_clean(at)
     assert ">1994-09-27<" in texts(at)
     if name == "date-none":
@@ -91,7 +91,7 @@ def test_unknown_characters_are_named_and_can_be_removed():
     assert "“☃”" in message and "“!”" in message
     at.button(key="text_clean").click().run()
     assert_clean(at)
-    assert at.text_input(key="text_input").value == "march 5, 2026"
+    assert at.text_input(key="text_input_date").value == "march 5, 2026"
     assert ">2026-03-05<" in texts(at)
 
 
@@ -116,10 +116,31 @@ def test_a_corrupt_checkpoint_becomes_a_message(tmp_path, monkeypatch):
     st.cache_resource.clear()  # the catalog is cached per server
     try:
         at = open_app("text")
-        at.selectbox(key="text_model").set_value("date-broken").run()
+        at.selectbox(key="text_model_date").set_value("date-broken").run()
         assert_clean(at)
         assert "could not be loaded" in at.error[0].value
         assert "truncated" in at.error[0].value
     finally:
         monkeypatch.delenv(registry.EXTRA_MODELS_ENV)
         st.cache_resource.clear()
+
+
+def test_translation_task_with_credit_and_joined_words():
+    at = open_app("text")
+    at.segmented_control(key="text_task").set_value("en-ko").run()
+    assert_clean(at)
+    assert any("tatoeba.org" in c.value for c in at.caption)
+    at.text_input(key="text_input_en-ko").set_value("I love you.").run()
+    assert_clean(at)
+    assert "사랑해" in texts(at)
+    at.toggle(key="text_join").set_value(True).run()
+    assert_clean(at)
+    assert at.get("plotly_chart")
+
+
+def test_translation_of_uncovered_characters_is_a_note_not_a_crash():
+    at = open_app("text")
+    at.segmented_control(key="text_task").set_value("en-ko").run()
+    at.text_input(key="text_input_en-ko").set_value("I love ☃.").run()
+    assert_clean(at)
+    assert at.warning and "☃" in at.warning[0].value

@@ -58,3 +58,17 @@ def test_step_tab_shows_bars_for_a_step(page):
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
     page.get_by_role("slider").last.wait_for()
     assert_no_exception(page)
+
+
+def test_i_love_you_is_translated_into_korean(page):
+    page.open("/text")
+    page.get_by_role("radio", name="English → Korean").click()
+    wait_until_idle(page)
+    box = page.get_by_label("A sentence")
+    box.fill("I love you.")
+    box.press("Enter")
+    expect(page.get_by_test_id("al-output")).to_contain_text("사랑", timeout=60_000)
+    wait_until_idle(page)
+    wait_for_charts(page)
+    assert page.locator('[data-testid="stPlotlyChart"] .heatmaplayer').count() >= 1
+    assert_no_exception(page)

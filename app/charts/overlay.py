@@ -1,0 +1,134 @@
+"""Visual attention drawn on the image: smooth overlays, word chips, and a grid like the paper's figure.
+
+All maps of one caption share one colour scale, from 0 to the largest weight of any word (never a
+per-map min–max, which would make a flat map look sharp); each map's peak and entropy are shown.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from plotly.colors import get_colorscale, sample_colorscale
+
+from app.charts import theme
+from models.results import VisualAttention
+
+__all__ = [
+    "COLOR_MAPS",
+    "attention_overlay",
+    "colorbar_html",
+    "maps_json",
+    "overlay_grid",
+    "upsample_map",
+    "word_chips_html",
+]
+
+COLOR_MAPS = ["Viridis", "Inferno", "Turbo", "Hot", "Greys"]
+
+
+def _lut(name: str) -> np.ndarray:
+    """A 256 × 3 uint8 lookup table sampled from a Plotly colour scale."""
+    colors = sample_colorscale(get_colorscale(name), list(np.linspace(0, 1, 256)), colortype="tuple")
+    return (np.array(colors) * (255 if max(max(c) for c in colors) <= 1 else 1)).clip(0, 255).astype(np.uint8)
+
+
+def upsample_map(attention_map: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A (h, w) map resized smoothly (bicubic) to ``size`` = (width, height), negatives clipped."""
+    image = Image.fromarray(np.asarray(attention_map, dtype=np.float32), mode="F")
+    return np.clip(np.asarray(image.resize(size, Image.Resampling.BICUBIC)), 0, None)
+
+
+def attention_overlay(
+    image: Image.Image,
+    attention_map: np.ndarray,
+    vmax: float,
+    cmap: str = theme.COLOR_SCALE,
+    opacity: float = 0.6,
+    scale: int = 1,
+) -> Image.Image:
+    """The image with the attention map laid over it: colour from ``cmap``, stronger where weight is higher.
+
+    vmax: the weight shown at full colour (shared by every word of a caption).
+    """
+    base = image.convert("RGB")
+    if scale != 1:
+        base = base.resize((base.width * scale, base.height * scale), Image.Resampling.LANCZOS)
+    level = upsample_map(attention_map, base.size) / max(vmax, 1e-12)  # (H, W), 0..1 on the shared scale
+    level = level.clip(0, 1)
+    colors = _lut(cmap)[(level * 255).astype(np.uint8)].astype(np.float32)  # (H, W, 3)
+    alpha = (opacity * (0.25 + 0.75 * level))[..., None]  # a faint veil everywhere, strong where it looked
+    out = np.asarray(base, dtype=np.float32) * (1 - alpha) + colors * alpha
+    return Image.fromarray(out.clip(0, 255).astype(np.uint8))
+
+
+def word_chips_html(words: list[str], active: int | None = None, hits: list[bool | None] | None = None) -> str:
+    """The caption as a row of chips; the active word is filled, and a ✓/✗ shows whether it looked at its object."""
+    chips = []
+    for i, word in enumerate(words):
+        on = i == active
+        mark = ""
+        if hits is not None and hits[i] is not None:
+            mark = " ✓" if hits[i] else " ✗"
+        chips.append(
+            f'<span style="display:inline-block;margin:3px;padding:0.2em 0.6em;border-radius:999px;'
+            f"font-size:1.5rem;border:2px solid {theme.ACCENT};"
+            f'background:{theme.ACCENT if on else "#ffffff"};color:{"#ffffff" if on else "#0b1220"}">'
+            f"{html.escape(word)}{mark}</span>"
+        )
+    return '<div data-testid="al-caption" style="line-height:2.6">' + "".join(chips) + "</div>"
+
+
+def colorbar_html(cmap: str, vmax: float, label: str = "α") -> str:
+    """A small horizontal legend of the shared colour scale, 0 to vmax."""
+    stops = ", ".join(f"rgb({r},{g},{b}) {i / 10:.0%}" for i, (r, g, b) in enumerate(_lut(cmap)[::28][:11]))
+    return (
+        f'<div style="display:flex;align-items:center;gap:0.5em;font-size:0.95rem">{label} 0'
+        f'<span style="display:inline-block;width:180px;height:14px;border-radius:3px;'
+        f'background:linear-gradient(to right, {stops})"></span>{vmax:.3f}</div>'
+    )
+
+
+def _font(size: int) -> ImageFont.ImageFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow without FreeType
+        return ImageFont.load_default()
+
+
+def overlay_grid(
+    result: VisualAttention, cmap: str = theme.COLOR_SCALE, opacity: float = 0.6, columns: int = 5, cell: int = 192
+) -> Image.Image:
+    """Every word's overlay in one image, each labelled with its word (for the PNG download)."""
+    vmax = float(result.weights.max()) if result.weights.size else 1.0
+    panels = [("(image)", result.image)] + [
+        (word, attention_overlay(result.image, result.weights[i], vmax, cmap, opacity))
+        for i, word in enumerate(result.words)
+    ]
+    rows = -(-len(panels) // columns)
+    label_h = cell // 7
+    sheet = Image.new("RGB", (columns * cell, rows * (cell + label_h)), "white")
+    draw = ImageDraw.Draw(sheet)
+    font = _font(label_h - 6)
+    for k, (word, panel) in enumerate(panels):
+        x, y = (k % columns) * cell, (k // columns) * (cell + label_h)
+        sheet.paste(panel.resize((cell - 4, cell - 4), Image.Resampling.LANCZOS), (x + 2, y + label_h))
+        draw.text((x + 6, y + 2), word, fill="black", font=font)
+    return sheet
+
+
+def maps_json(result: VisualAttention, **extra: object) -> str:
+    """The caption, its maps (words × grid_h × grid_w), gates and score as JSON."""
+    return json.dumps(
+        {
+            "words": result.words,
+            "grid": list(result.weights.shape[1:]),
+            "weights": np.round(result.weights, 6).tolist(),
+            "gates": None if result.gates is None else np.round(result.gates, 6).tolist(),
+            "log_probability": round(result.score, 6),
+            **extra,
+        },
+        ensure_ascii=False,
+    )

@@ -1,0 +1,159 @@
+"""Transformer attention maps: single maps with the causal mask visible, all heads at a glance, and a
+line view in the spirit of BertViz's head view (choose a token, see what it attends to).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from app.charts import theme
+
+__all__ = ["heads_grid", "line_view", "single_map"]
+
+MASKED = "#cbd5e1"  # the colour of cells a causal mask forbids
+
+
+def _labels(tokens: list[str]) -> list[str]:
+    return [theme.show_token(t) for t in tokens]
+
+
+def _masked(weights: np.ndarray, causal: bool) -> np.ndarray:
+    """The map with the forbidden (future) cells as NaN, so they are drawn in the mask colour."""
+    if not causal:
+        return weights
+    shown = weights.astype(float).copy()
+    shown[np.triu(np.ones_like(shown, dtype=bool), k=1)] = np.nan
+    return shown
+
+
+def single_map(
+    weights: np.ndarray,
+    queries: list[str],
+    keys: list[str],
+    *,
+    causal: bool = False,
+    title: str = "",
+    x_title: str = "",
+    y_title: str = "",
+    hover: str = "{q} → {k}: {w:.3f}",
+    colorscale: str = theme.COLOR_SCALE,
+) -> go.Figure:
+    """One attention map (T_q, T_k) on a fixed 0–1 scale; with ``causal`` the future cells are greyed out."""
+    q_lab, k_lab = _labels(queries), _labels(keys)
+    z = _masked(weights, causal)
+    text = [[hover.format(q=f"{i + 1} {q_lab[i]}", k=f"{j + 1} {k_lab[j]}", w=weights[i, j]) for j in range(len(k_lab))]
+            for i in range(len(q_lab))]  # fmt: skip
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, x=list(range(len(k_lab))), y=list(range(len(q_lab))), zmin=0, zmax=1, colorscale=colorscale,
+            text=text, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1, hoverongaps=False,
+            colorbar={"title": {"text": "α"}, "thickness": 14},
+        )
+    )  # fmt: skip
+    tick = {"size": theme.TICK_FONT_SIZE - 2, "family": theme.MONO_FAMILY}
+    fig.update_xaxes(tickvals=list(range(len(k_lab))), ticktext=k_lab, tickfont=tick, side="top", title=x_title)
+    fig.update_yaxes(tickvals=list(range(len(q_lab))), ticktext=q_lab, tickfont=tick, autorange="reversed", title=y_title)
+    fig.update_layout(
+        title={"text": title, "y": 0.995, "yanchor": "top", "yref": "container"},
+        height=int(max(220, 28 * len(q_lab) + 170)),
+        margin={"l": 10, "r": 10, "t": 120 if title else 80, "b": 10},
+        plot_bgcolor=MASKED,
+        font={"family": theme.FONT_FAMILY, "size": theme.FONT_SIZE},
+    )
+    return fig
+
+
+def heads_grid(
+    maps: np.ndarray,
+    queries: list[str],
+    keys: list[str],
+    *,
+    causal: bool = False,
+    layer_label: str = "layer {n}",
+    head_label: str = "head {n}",
+    colorscale: str = theme.COLOR_SCALE,
+) -> go.Figure:
+    """Every head of every layer as small multiples: rows are layers, columns are heads. maps: (L, H, T_q, T_k)."""
+    L, H = maps.shape[:2]
+    titles = [f"{layer_label.format(n=layer + 1)} · {head_label.format(n=head + 1)}" for layer in range(L)
+              for head in range(H)]  # fmt: skip
+    fig = make_subplots(rows=L, cols=H, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.08)
+    q_lab, k_lab = _labels(queries), _labels(keys)
+    for layer in range(L):
+        for head in range(H):
+            w = maps[layer, head]
+            fig.add_trace(
+                go.Heatmap(
+                    z=_masked(w, causal), zmin=0, zmax=1, colorscale=colorscale, showscale=False, xgap=0.5, ygap=0.5,
+                    customdata=[[f"{q_lab[i]} → {k_lab[j]}" for j in range(len(k_lab))] for i in range(len(q_lab))],
+                    hovertemplate="%{customdata}: %{z:.3f}<extra></extra>", hoverongaps=False,
+                ),
+                row=layer + 1, col=head + 1,
+            )  # fmt: skip
+    fig.update_xaxes(showticklabels=False, showgrid=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, autorange="reversed")
+    side = 210
+    fig.update_layout(
+        height=L * side + 60,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        plot_bgcolor=MASKED,
+        font={"family": theme.FONT_FAMILY, "size": theme.FONT_SIZE - 2},
+    )
+    return fig
+
+
+def line_view(
+    weights: np.ndarray,
+    queries: list[str],
+    keys: list[str],
+    *,
+    selected: int | None = None,
+    left_title: str = "query",
+    right_title: str = "key",
+) -> go.Figure:
+    """Queries on the left, keys on the right, a line for every weight (darker = more attention).
+
+    With ``selected`` only that query's lines are drawn, labelled with their weights.
+    """
+    q_lab, k_lab = _labels(queries), _labels(keys)
+    Tq, Tk = weights.shape
+    n = max(Tq, Tk)
+    y_q = np.linspace(0, n - 1, Tq) if Tq > 1 else np.array([0.0])
+    y_k = np.linspace(0, n - 1, Tk) if Tk > 1 else np.array([0.0])
+    fig = go.Figure()
+    rows = [selected] if selected is not None else range(Tq)
+    for i in rows:
+        for j in range(Tk):
+            w = float(weights[i, j])
+            if w < 0.02:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=[0.12, 0.88], y=[y_q[i], y_k[j]], mode="lines", hoverinfo="text",
+                    text=f"{q_lab[i]} → {k_lab[j]}: {w:.3f}",
+                    line={"color": f"rgba(26,86,219,{min(1.0, 0.15 + w):.3f})", "width": 1 + 9 * w},
+                    showlegend=False,
+                )
+            )  # fmt: skip
+    q_colors = ["#e11d48" if i == selected else "#0b1220" for i in range(Tq)]
+    fig.add_trace(go.Scatter(x=[0.1] * Tq, y=y_q, mode="text", text=q_lab, textposition="middle left",
+                             textfont={"size": 20, "family": theme.MONO_FAMILY, "color": q_colors},
+                             hoverinfo="skip", showlegend=False))  # fmt: skip
+    k_text = k_lab if selected is None else [f"{k}  {weights[selected, j]:.2f}" for j, k in enumerate(k_lab)]
+    fig.add_trace(go.Scatter(x=[0.9] * Tk, y=y_k, mode="text", text=k_text, textposition="middle right",
+                             textfont={"size": 20, "family": theme.MONO_FAMILY}, hoverinfo="skip",
+                             showlegend=False))  # fmt: skip
+    fig.update_xaxes(visible=False, range=[-0.1, 1.15])
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_layout(
+        height=int(max(260, 30 * n + 90)),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        plot_bgcolor="white",
+        annotations=[
+            {"x": 0.05, "y": 1.04, "xref": "x", "yref": "paper", "text": f"<b>{left_title}</b>", "showarrow": False},
+            {"x": 0.95, "y": 1.04, "xref": "x", "yref": "paper", "text": f"<b>{right_title}</b>", "showarrow": False},
+        ],
+    )
+    return fig

@@ -1,0 +1,258 @@
+"""/image: a CNN + LSTM captioner writes a caption, and for every word we see where in the image it looked."""
+
+import io
+import time
+
+import numpy as np
+import streamlit as st
+
+from app import services
+from app.charts import heatmap, overlay, theme
+from app.i18n import current_language, t
+from models.data import shapes
+from models.registry import CheckpointError
+
+st.title(t("image.title"))
+st.write(t("image.intro"))
+lang = current_language()  # format_func may run after the script (AppTest): fix the language now
+
+entries = services.model_catalog("caption") + services.model_catalog("caption-photos")
+if not entries:
+    st.error(t("errors.no_models", task="caption"))
+    st.stop()
+names = [e.name for e in entries]
+titles = {e.name: e.card.get("title", e.name) for e in entries}
+
+# ----------------------------------------------------------------------------- the model and the image
+
+top_left, top_right = st.columns([3, 2], gap="large")
+with top_right:
+    name = st.selectbox(t("image.model_label"), names, key="image_model", format_func=lambda n: titles[n])
+    task = next(e.task for e in entries if e.name == name)
+    if task == "caption":
+        st.info(t("image.shapes_notice"), icon=":material/category:")
+    else:
+        st.caption(t("image.photo_model_note"))
+    with st.expander(t("image.own_model_title"), icon=":material/folder_open:"):
+        st.markdown(t("image.own_model_body"))
+
+SOURCES = ["gallery", "builder", "upload", "camera"]
+with top_left:
+    source = st.segmented_control(
+        t("image.source_label"),
+        SOURCES,
+        default="gallery",
+        required=True,
+        key="image_source",
+        format_func=lambda s: t(f"image.source_{s}", lang=lang),
+    )
+
+image, scene = None, None
+if source == "gallery":
+    gallery = services.gallery_scenes()
+    st.session_state.setdefault("image_pick", 0)
+    columns = st.columns(len(gallery))
+    for i, (column, candidate) in enumerate(zip(columns, gallery, strict=True)):
+        with column:
+            st.image(shapes.render(candidate), width="stretch")
+            st.button(
+                t("image.use") if i != st.session_state["image_pick"] else t("image.chosen"),
+                key=f"image_pick_{i}",
+                on_click=lambda i=i: st.session_state.update(image_pick=i),
+                type="primary" if i == st.session_state["image_pick"] else "secondary",
+                width="stretch",
+            )
+    scene = gallery[st.session_state["image_pick"]]
+
+elif source == "builder":
+    st.caption(t("image.builder_help"))
+    count = st.slider(t("image.builder_count"), 1, shapes.MAX_OBJECTS, 3, key="image_b_count")
+    defaults = [("circle", "red", "small", 0.18, 0.5), ("square", "blue", "large", 0.45, 0.35),
+                ("triangle", "green", "small", 0.7, 0.7), ("star", "yellow", "large", 0.85, 0.3)]  # fmt: skip
+    objects = []
+    for k in range(count):
+        shape0, colour0, size0, x0, y0 = defaults[k]
+        c = st.columns([1.2, 1.2, 1, 2, 2, 1.5], vertical_alignment="bottom")
+        objects.append(
+            {
+                "shape": c[0].selectbox(t("image.b_shape"), shapes.SHAPES, shapes.SHAPES.index(shape0), key=f"b_s{k}"),
+                "colour": c[1].selectbox(t("image.b_colour"), list(shapes.COLOURS), list(shapes.COLOURS).index(colour0),
+                                         key=f"b_c{k}"),  # fmt: skip
+                "size": c[2].selectbox(t("image.b_size"), shapes.SIZES, shapes.SIZES.index(size0), key=f"b_z{k}"),
+                "x": c[3].slider(t("image.b_x"), 0.05, 0.95, x0, 0.01, key=f"b_x{k}"),
+                "y": c[4].slider(t("image.b_y"), 0.05, 0.95, y0, 0.01, key=f"b_y{k}"),
+                "rotation": c[5].slider(t("image.b_rotation"), 0, 359, 0, 5, key=f"b_r{k}"),
+            }
+        )
+    c1, c2 = st.columns(2)
+    background = c1.selectbox(t("image.b_background"), shapes.BACKGROUNDS, key="image_b_bg",
+                              format_func=lambda b: t(f"image.bg_{b}", lang=lang))  # fmt: skip
+    noise = c2.slider(t("image.b_noise"), 0.0, 8.0, 2.0, 0.5, key="image_b_noise")
+    try:
+        scene = shapes.make_scene(objects, background=background, noise=noise, seed=7)
+    except ValueError as err:
+        st.error(t("image.builder_invalid", detail=str(err)))
+        st.stop()
+    if len({round(o["x"], 2) for o in objects}) < len(objects):
+        st.warning(t("image.builder_same_x"))
+
+elif source == "upload":
+    upload = st.file_uploader(
+        t("image.upload_label"), type=["png", "jpg", "jpeg", "webp", "bmp", "gif"], key="image_upload",
+        help=t("image.upload_help", limit=services.MAX_IMAGE_BYTES // 2**20),
+    )  # fmt: skip
+    if upload is None:
+        st.info(t("image.upload_prompt"))
+        st.stop()
+    image, problem = services.read_image(upload.getvalue())
+    if problem is not None:
+        st.error(problem.message)
+        st.stop()
+
+else:
+    shot = st.camera_input(t("image.camera_label"), key="image_camera")
+    if shot is None:
+        st.info(t("image.camera_prompt"))
+        st.stop()
+    image, problem = services.read_image(shot.getvalue())
+    if problem is not None:
+        st.error(problem.message)
+        st.stop()
+
+if scene is not None:
+    image = shapes.render(scene)
+if task == "caption" and scene is None:
+    st.warning(t("image.photo_on_shapes_model"))
+
+# ----------------------------------------------------------------------------- controls and caption
+
+c1, c2, c3 = st.columns(3)
+beam_width = c1.slider(t("image.beam_label"), 1, 10, 3, key="image_beam", help=t("image.beam_help"))
+cmap = c2.selectbox(t("image.cmap_label"), overlay.COLOR_MAPS, key="image_cmap")
+opacity = c3.slider(t("image.opacity_label"), 0.1, 1.0, 0.65, 0.05, key="image_opacity")
+
+try:
+    model = services.load_model(name).model
+except CheckpointError as err:
+    services.model_error(err)
+    st.stop()
+
+with st.spinner(t("image.thinking")):
+    beams = services.caption_image(name, services.image_key(image), beam_width, _image=image)
+best = beams[0]
+if not best.words:
+    st.warning(t("image.no_words"))
+    st.stop()
+
+hits = services.word_hits(best, scene) if scene is not None and task == "caption" else None
+st.markdown(overlay.word_chips_html(best.words, hits=hits), unsafe_allow_html=True)
+if scene is not None:
+    if " ".join(best.words) == scene.caption:
+        st.success(t("image.caption_right"))
+    else:
+        st.warning(t("image.caption_wrong", truth=scene.caption))
+    scored = [h for h in (hits or []) if h is not None]
+    if scored:
+        st.caption(t("image.hits_summary", hit=sum(scored), n=len(scored)))
+
+vmax = float(best.weights.max())
+tab_word, tab_grid, tab_beams, tab_numbers = st.tabs(
+    [t("image.tab_word"), t("image.tab_grid"), t("image.tab_beams"), t("image.tab_numbers")]
+)
+
+
+def _stats(i: int) -> str:
+    w = best.weights[i]
+    gate = f" · β {best.gates[i]:.2f}" if best.gates is not None else ""
+    return t("image.map_stats", peak=float(w.max()), entropy=heatmap.entropy(w.ravel())) + gate
+
+
+with tab_word:
+    controls, play = st.columns([5, 1], vertical_alignment="bottom")
+    n_words = len(best.words)
+    index = 0
+    if n_words > 1:
+        index = controls.select_slider(
+            t("image.word_slider"),
+            options=list(range(n_words)),
+            format_func=lambda i: f"{i + 1} · {best.words[i]}",
+            key="image_word",
+        )
+    playing = play.button(t("text.play"), key="image_play", icon=":material/play_arrow:", width="stretch")
+    left, right = st.columns([3, 2], gap="large")
+    big_slot, side_slot = left.empty(), right.empty()
+
+    def draw(i: int) -> None:
+        big = overlay.attention_overlay(best.image, best.weights[i], vmax, cmap, opacity, scale=4)
+        big_slot.image(big, width="stretch")
+        with side_slot.container():
+            st.markdown(overlay.word_chips_html(best.words, active=i, hits=hits), unsafe_allow_html=True)
+            st.markdown(f"### “{best.words[i]}”")
+            st.markdown(_stats(i))
+            if hits is not None and hits[i] is not None:
+                st.markdown(t("image.hit") if hits[i] else t("image.miss"))
+            st.markdown(overlay.colorbar_html(cmap, vmax), unsafe_allow_html=True)
+            st.caption(t("image.scale_note"))
+
+    if playing:
+        for i in range(n_words):
+            draw(i)
+            time.sleep(0.8)
+    draw(index)
+
+with tab_grid:
+    panels = [overlay.attention_overlay(best.image, best.weights[i], vmax, cmap, opacity, scale=2)
+              for i in range(len(best.words))]  # fmt: skip
+    labels = [f"{w} · {_stats(i)}" for i, w in enumerate(best.words)]
+    per_row = 5
+    for start in range(0, len(panels), per_row):
+        cols = st.columns(per_row)
+        for col, panel, label in zip(cols, panels[start : start + per_row], labels[start : start + per_row],
+                                     strict=False):  # fmt: skip
+            col.image(panel, caption=label, width="stretch")
+    st.markdown(overlay.colorbar_html(cmap, vmax), unsafe_allow_html=True)
+    sheet = overlay.overlay_grid(best, cmap, opacity)
+    buffer = io.BytesIO()
+    sheet.save(buffer, format="PNG")
+    d1, d2, _ = st.columns([1, 1, 3])
+    d1.download_button(t("image.download_png"), buffer.getvalue(), "attention-grid.png", "image/png",
+                       key="image_dl_png", icon=":material/image:")  # fmt: skip
+    d2.download_button(t("image.download_json"), overlay.maps_json(best, model=name), "attention-maps.json",
+                       "application/json", key="image_dl_json", icon=":material/data_object:")  # fmt: skip
+
+with tab_beams:
+    if beam_width == 1:
+        st.info(t("text.beams_hint"))
+    st.dataframe(
+        [
+            {
+                t("text.beam_rank"): i + 1,
+                t("image.beam_caption"): " ".join(b.words),
+                t("text.beam_logprob"): round(b.score, 3),
+                t("text.beam_normalised"): round(b.score / (len(b.words) + 1), 3),
+            }
+            for i, b in enumerate(beams)
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+with tab_numbers:
+    st.markdown(t("image.numbers_intro", h=best.weights.shape[1], w=best.weights.shape[2],
+                  size=best.image.width))  # fmt: skip
+    rows = []
+    for i, w in enumerate(best.words):
+        m = best.weights[i]
+        y, x = np.unravel_index(int(np.argmax(m)), m.shape)
+        rows.append({
+            "#": i + 1, t("image.col_word"): w, t("image.col_peak"): round(float(m.max()), 4),
+            t("image.col_where"): f"({y}, {x})", t("image.col_entropy"): round(heatmap.entropy(m.ravel()), 3),
+            "β": None if best.gates is None else round(float(best.gates[i]), 3),
+            t("image.col_hit"): None if hits is None or hits[i] is None else ("✓" if hits[i] else "✗"),
+        })  # fmt: skip
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.image(best.image.resize((best.image.width * 2, best.image.height * 2)), caption=t("image.as_seen"),
+             width=theme.CELL_PX * 8)  # fmt: skip
+
+with st.expander(t("image.how_title"), icon=":material/help:"):
+    st.markdown(t("image.how_body"))

@@ -1,0 +1,213 @@
+"""The bottleneck experiment: the same seq2seq with and without attention, trained on sequences up to
+length L and evaluated on lengths up to 1.5 L, exact match and token accuracy by length.
+
+    python -m models.train experiment --task reverse --attention additive --max-train-len 40 --budget 900
+    python -m models.train experiment --task reverse --attention none --max-train-len 40 --budget 900
+
+Each run saves its checkpoint and writes its row of accuracy by length into the shared results file
+(``assets/experiments/bottleneck-<task>.json``), which the /experiments page draws.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models import registry
+from models.data.sequences import SYMBOLS, SequenceGenerator, token_accuracy
+from models.seq2seq import ATTENTION_KINDS, Seq2Seq, Seq2SeqConfig, config_dict
+from models.training import fit
+from models.vocab import Vocab
+
+__all__ = ["SequenceData", "evaluate_by_length", "results_path", "train_experiment"]
+
+EXPERIMENTS_DIR = registry.ROOT / "assets" / "experiments"
+
+
+def results_path(task: str, folder: Path | None = None) -> Path:
+    """The results file of one task's experiment."""
+    return Path(folder or EXPERIMENTS_DIR) / f"bottleneck-{task}.json"
+
+
+class SequenceData:
+    """A pool of generated sequences as padded tensors; batches are a pure function of the step."""
+
+    def __init__(self, task: str, n: int, max_len: int, seed: int, src: Vocab, tgt: Vocab, device) -> None:
+        examples = SequenceGenerator(task, 1, max_len, seed).samples(n)
+        self.src = src.batch([e.source for e in examples]).to(device)
+        self.tgt = tgt.batch([e.target for e in examples], eos=True).to(device)
+        self.src_len = (self.src != 0).sum(1)
+        self.seed, self.n = seed, n
+
+    def batch(self, step: int, size: int):
+        g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
+        idx = torch.randint(self.n, (size,), generator=g).to(self.src.device)
+        width = int(self.src_len[idx].max())
+        y_out = self.tgt[idx, : width + 1]
+        y_in = torch.cat([torch.ones_like(y_out[:, :1]), y_out[:, :-1]], dim=1)
+        return self.src[idx, :width], y_in, y_out
+
+
+def evaluate_by_length(model: Seq2Seq, task: str, lengths: list[int], n: int, seed: int) -> list[dict]:
+    """For every length: n fresh sequences, their exact match and token accuracy."""
+    rows = []
+    for length in lengths:
+        examples = SequenceGenerator(task, 1, max(lengths), seed + length).samples(n, length=length)
+        outputs = []
+        for i in range(0, n, 250):
+            outputs += [h[0].text for h in model.decode([e.source for e in examples[i : i + 250]])]
+        exact = np.mean([o == e.target for o, e in zip(outputs, examples, strict=True)])
+        token = np.mean([token_accuracy(o, e.target) for o, e in zip(outputs, examples, strict=True)])
+        rows.append({"length": length, "n": n, "exact": round(float(exact), 4), "token": round(float(token), 4)})
+    return rows
+
+
+def summarise(rows: list[dict], train_max: int) -> dict:
+    """Mean accuracies over the longest third of the evaluated lengths, and over seen vs unseen lengths."""
+    lengths = sorted(r["length"] for r in rows)
+    cut = lengths[int(len(lengths) * 2 / 3)]
+    groups = {
+        "longest_third": [r for r in rows if r["length"] >= cut],
+        "seen_lengths": [r for r in rows if r["length"] <= train_max],
+        "longer_than_training": [r for r in rows if r["length"] > train_max],
+    }
+    out = {"longest_third_from": cut}
+    for name, group in groups.items():
+        if group:
+            out[name] = {k: round(float(np.mean([r[k] for r in group])), 4) for k in ("exact", "token")}
+    return out
+
+
+def write_results(task: str, entry: dict, folder: Path | None = None) -> Path:
+    """Add or replace this model's entry in the task's results file."""
+    path = results_path(task, folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.loads(path.read_text()) if path.is_file() else {"task": task, "models": {}}
+    data["models"][entry["name"]] = entry
+    data["updated"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    return path
+
+
+def train_experiment(args: argparse.Namespace, on_progress=None, should_stop=None) -> dict:
+    """Train one model of the experiment; returns its card (saved, and its results written, unless --no-save)."""
+    torch.manual_seed(args.seed)
+    device = registry.resolve_device(args.device)
+    L = args.max_train_len
+    eval_max = int(round(L * 1.5))
+    src_vocab = Vocab(list(SYMBOLS))
+    tgt_vocab = Vocab(sorted(set(SYMBOLS) | set(SYMBOLS.upper())))
+    cfg = Seq2SeqConfig(
+        src_vocab=src_vocab.tokens,
+        tgt_vocab=tgt_vocab.tokens,
+        embed_dim=args.embed,
+        hidden_dim=args.hidden,
+        cell=args.cell,
+        bidirectional=True,
+        attention=args.attention,
+        attention_dim=args.hidden,
+        max_source_len=eval_max,
+        max_target_len=eval_max + 1,
+    )
+    model = Seq2Seq(cfg).to(device)
+    start = time.perf_counter()
+    data = SequenceData(args.sequence_task, args.pool, L, args.seed, src_vocab, tgt_vocab, device)
+    val = SequenceGenerator(args.sequence_task, 1, L, args.seed + 1).samples(args.val)
+
+    def evaluate() -> dict[str, float]:
+        outputs = [h[0].text for h in model.decode([e.source for e in val])]
+        return {
+            "exact": float(np.mean([o == e.target for o, e in zip(outputs, val, strict=True)])),
+            "token": float(np.mean([token_accuracy(o, e.target) for o, e in zip(outputs, val, strict=True)])),
+        }
+
+    from models.train import seq2seq_loss
+
+    result = fit(
+        model,
+        torch.optim.Adam(model.parameters(), lr=args.lr),
+        lambda step: data.batch(step, args.batch),
+        seq2seq_loss,
+        evaluate,
+        budget_s=args.budget - (time.perf_counter() - start),
+        max_steps=args.max_steps,
+        target=("exact", args.target) if args.target else None,
+        eval_every_s=args.eval_every,
+        resume_dir=registry.ROOT / "runs" / args.name if args.checkpoint or args.resume else None,
+        on_progress=on_progress,
+        should_stop=should_stop,
+        progress=not args.quiet,
+    )
+    wall = time.perf_counter() - start
+    lengths = list(range(args.min_eval_len, eval_max + 1, args.length_step))
+    rows = evaluate_by_length(model, args.sequence_task, lengths, args.eval_n, args.eval_seed)
+    summary = summarise(rows, L)
+    command = "python -m models.train " + shlex.join(args.argv) if getattr(args, "argv", None) else ""
+    card = {
+        "name": args.name,
+        "kind": "seq2seq",
+        "task": f"experiment-{args.sequence_task}",
+        "title": f"{args.sequence_task} · {args.attention}",
+        "order": ATTENTION_KINDS.index(args.attention),
+        "config": config_dict(cfg),
+        "training": {
+            "command": command,
+            "seed": args.seed,
+            "device": str(device),
+            "wall_time_s": round(wall, 1),
+            "steps": result.steps,
+            "examples_seen": result.examples,
+            "stopped": result.stopped,
+            "data": f"{args.pool} random {args.sequence_task} sequences of length 1-{L}",
+            "validation": result.metrics,
+            "history": result.history,
+        },
+        "metrics": {
+            "evaluated_with": f"{args.eval_n} fresh sequences per length, lengths {lengths[0]}-{lengths[-1]} "
+            f"step {args.length_step}, seed {args.eval_seed}",
+            **summary,
+        },
+    }
+    print(f"{args.name}: {result.steps} steps in {wall:.1f} s; {summary}", file=sys.stderr)
+    if not args.no_save:
+        registry.save_checkpoint(model, card, args.out, args.name)
+        entry = {
+            "name": args.name,
+            "attention": args.attention,
+            "train_lengths": [1, L],
+            "command": command,
+            "wall_time_s": round(wall, 1),
+            "by_length": rows,
+            "summary": summary,
+        }
+        print(f"results: {write_results(args.sequence_task, entry, args.results_dir)}", file=sys.stderr)
+    card["by_length"] = rows
+    return card
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--task", dest="sequence_task", default="reverse", choices=["reverse", "copy"])
+    parser.add_argument("--attention", default="additive", choices=ATTENTION_KINDS)
+    parser.add_argument("--cell", default="gru", choices=["gru", "lstm"])
+    parser.add_argument("--max-train-len", type=int, default=40, help="L: training lengths are 1..L")
+    parser.add_argument("--embed", type=int, default=32)
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--pool", type=int, default=60_000)
+    parser.add_argument("--val", type=int, default=500)
+    parser.add_argument("--target", type=float, default=0.0, help="stop at this validation exact match (0: never)")
+    parser.add_argument("--eval-every", type=float, default=20.0)
+    parser.add_argument("--min-eval-len", type=int, default=5)
+    parser.add_argument("--length-step", type=int, default=5)
+    parser.add_argument("--eval-n", type=int, default=200, help="fresh sequences per evaluated length")
+    parser.add_argument("--eval-seed", type=int, default=99)
+    parser.add_argument("--results-dir", type=Path, default=EXPERIMENTS_DIR, help="where the results file goes")

@@ -1,0 +1,47 @@
+"""/image in a real browser: upload a picture, see the caption and the overlays; a bad file gets a message."""
+
+import io
+
+from PIL import Image
+from playwright.sync_api import expect
+
+from models.data.shapes import make_scene, render
+from tests.e2e.conftest import assert_no_exception
+from tests.e2e.harness import wait_until_idle
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def upload(page, name: str, data: bytes, mime: str) -> None:
+    page.get_by_role("radio", name="Upload").click()
+    wait_until_idle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": data}]
+    )
+    wait_until_idle(page)
+
+
+def test_uploaded_scene_gets_a_caption_and_overlays(page):
+    page.open("/image")
+    scene = make_scene([{"shape": "square", "colour": "blue", "size": "large", "x": 0.5, "y": 0.5}], seed=3)
+    upload(page, "square.png", png_bytes(render(scene).resize((300, 300))), "image/png")
+    caption = page.get_by_test_id("al-caption").first
+    expect(caption).to_contain_text("square", timeout=60_000)
+    page.get_by_role("tab", name="All words").click()
+    images = page.locator('[data-testid="stImage"] img')
+    assert images.count() >= len(caption.inner_text().split())
+    assert_no_exception(page)
+
+
+def test_corrupt_upload_gets_a_message_and_the_page_recovers(page):
+    page.open("/image")
+    upload(page, "broken.png", png_bytes(Image.new("RGB", (100, 100)))[:120], "image/png")
+    expect(page.get_by_text("damaged")).to_be_visible(timeout=60_000)
+    assert_no_exception(page)
+    page.get_by_role("radio", name="Gallery").click()
+    expect(page.get_by_test_id("al-caption").first).to_be_visible(timeout=60_000)
+    assert_no_exception(page)
