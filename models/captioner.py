@@ -7,7 +7,7 @@ every word the LSTM looks at a different part of the CNN's feature grid.
         α_t, z_t = attention(h_{t-1}, a)            additive score, softmax over the P regions
         β_t      = σ(w_β · h_{t-1})                  the gate: how much the context matters for this word
         h_t, c_t = LSTM([E y_{t-1}; β_t z_t], (h_{t-1}, c_{t-1}))
-        p(y_t)   = softmax(W_o h_t)
+        p(y_t)   = softmax(W_o h_t)          or, with deep_output, softmax(W_o [h_t; β_t z_t])
 
 Training adds the doubly stochastic regulariser λ Σ_p (1 − Σ_t α_{t,p})²: over the whole caption,
 every region should receive about one unit of attention, so that the model looks everywhere once.
@@ -61,12 +61,14 @@ class CaptionerConfig:
     gate: bool = True  # the β gate on the context
     max_len: int = 24  # longest caption written, <eos> included
     normalize: bool = False  # ImageNet mean/std normalisation (pretrained encoders)
+    wide_view: bool = True  # slim encoder: a third residual stage, so each region sees farther (73 px vs 41 px)
+    deep_output: bool = False  # predict each word from [h_t; β z_t], the paper's deep output, not from h_t alone
 
 
 class SlimEncoder(nn.Module):
     """A small ResNet from torchvision's BasicBlock: 128 px -> (widths[-1], 16, 16) with three stride-2 steps."""
 
-    def __init__(self, widths: list[int]) -> None:
+    def __init__(self, widths: list[int], wide_view: bool = True) -> None:
         super().__init__()
         c0, c1, c2 = widths
         self.stem = nn.Sequential(  # (B, 3, 128, 128) -> (B, c0, 64, 64)
@@ -74,7 +76,7 @@ class SlimEncoder(nn.Module):
         )
         self.stage1 = self._block(c0, c1, stride=2)  # -> (B, c1, 32, 32)
         self.stage2 = self._block(c1, c2, stride=2)  # -> (B, c2, 16, 16)
-        self.stage3 = resnet.BasicBlock(c2, c2)  # -> (B, c2, 16, 16), a wider view for each region
+        self.stage3 = resnet.BasicBlock(c2, c2) if wide_view else nn.Identity()  # -> (B, c2, 16, 16)
         self.out_channels = c2
 
     @staticmethod
@@ -124,7 +126,7 @@ class Captioner(nn.Module):
             if cfg.grid * 8 != cfg.image_size:
                 raise ValueError(f"the slim encoder makes a grid of image_size / 8: {cfg.image_size} px needs "
                                  f"grid {cfg.image_size // 8}, not {cfg.grid}")  # fmt: skip
-            self.encoder = SlimEncoder(cfg.widths)
+            self.encoder = SlimEncoder(cfg.widths, cfg.wide_view)
             F = self.encoder.out_channels
         else:
             self.encoder, F = resnet_encoder(cfg.encoder, pretrained, cfg.grid)
@@ -140,7 +142,7 @@ class Captioner(nn.Module):
         self.f_beta = nn.Linear(H, 1)  # β_t = σ(w_β · h_{t-1}), a scalar gate per word
         self.lstm = nn.LSTMCell(cfg.embed_dim + F, H)
         self.dropout = nn.Dropout(cfg.dropout)
-        self.out = nn.Linear(H, V)
+        self.out = nn.Linear(H + (F if cfg.deep_output else 0), V)
 
     @property
     def device(self) -> torch.device:
@@ -172,7 +174,8 @@ class Captioner(nn.Module):
         beta = torch.sigmoid(self.f_beta(state["h"])) if self.cfg.gate else torch.ones_like(state["h"][:, :1])
         x = torch.cat([self.embed(y_prev), beta * context], dim=-1)  # (B, E + F)
         h, c = self.lstm(x, (state["h"], state["c"]))
-        logits = self.out(self.dropout(h))  # (B, V)
+        features = torch.cat([h, beta * context], dim=-1) if self.cfg.deep_output else h  # (B, H [+ F])
+        logits = self.out(self.dropout(features))  # (B, V)
         return logits, {**state, "h": h, "c": c}, alpha, beta[:, 0]
 
     def forward(self, images: Tensor, y_in: Tensor) -> tuple[Tensor, Tensor, Tensor]:

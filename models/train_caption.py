@@ -78,17 +78,24 @@ class KarpathyData:
         return images.to(self.device), y_in.to(self.device), y_out.to(self.device)
 
 
-def caption_loss(ds_lambda: float):
-    """Cross-entropy + λ · the doubly stochastic attention regulariser."""
+def caption_loss(ds_lambda: float, entropy_lambda: float = 0.0):
+    """Cross-entropy + λ · the doubly stochastic attention regulariser (+ λ_H · the mean attention entropy).
+
+    The entropy term (off by default) asks each word to look at few regions: sharper maps, more of the
+    attention on the object a word names.
+    """
 
     def loss_fn(model: Captioner, batch) -> tuple[torch.Tensor, int]:
         images, y_in, y_out = batch
         logits, alphas, _ = model(images, y_in)  # (B, T, V), (B, T, P)
         loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y_out.reshape(-1), ignore_index=0)
+        real = (y_out != 0).float()  # (B, T): only the words actually written
         if ds_lambda:
-            real = (y_out != 0).float()[:, :, None]  # (B, T, 1): only the words actually written
-            coverage = (alphas * real).sum(1)  # (B, P): total attention each region received
+            coverage = (alphas * real[:, :, None]).sum(1)  # (B, P): total attention each region received
             loss = loss + ds_lambda * ((1.0 - coverage) ** 2).mean()
+        if entropy_lambda:
+            entropy = -(alphas * torch.log(alphas.clamp_min(1e-12))).sum(-1)  # (B, T) in nats
+            loss = loss + entropy_lambda * (entropy * real).sum() / real.sum()
         return loss, images.size(0)
 
     return loss_fn
@@ -174,6 +181,8 @@ def train_caption(args: argparse.Namespace) -> dict:
         attention_dim=args.attention_dim,
         dropout=args.dropout,
         normalize=args.encoder != "slim",
+        wide_view=not args.narrow_view,
+        deep_output=args.deep_output,
     )
     model = Captioner(cfg, pretrained=args.pretrained).to(device)
     print(
@@ -193,7 +202,7 @@ def train_caption(args: argparse.Namespace) -> dict:
         model,
         optimizer,
         lambda step: data.batch(step, args.batch),
-        caption_loss(args.ds_lambda),
+        caption_loss(args.ds_lambda, args.entropy_lambda),
         evaluate,
         budget_s=args.budget - (time.perf_counter() - start),
         max_steps=args.max_steps,
@@ -231,6 +240,7 @@ def train_caption(args: argparse.Namespace) -> dict:
             "stopped": result.stopped,
             "data": data_note,
             "doubly_stochastic_lambda": args.ds_lambda,
+            "attention_entropy_lambda": args.entropy_lambda,
             "validation": result.metrics,
             "history": result.history,
         },
@@ -256,11 +266,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image-size", type=int, default=IMAGE_SIZE)
     parser.add_argument("--grid", type=int, default=16, help="feature grid side (resnet encoders)")
     parser.add_argument("--widths", type=int, nargs=3, default=[32, 64, 128], help="slim encoder channels")
+    parser.add_argument("--narrow-view", action="store_true", help="slim encoder without its third stage")
+    parser.add_argument("--deep-output", action="store_true", help="predict words from [h; βz], not h alone")
     parser.add_argument("--embed", type=int, default=64)
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--attention-dim", type=int, default=128)
     parser.add_argument("--dropout", type=float, default=0.2)
     parser.add_argument("--ds-lambda", type=float, default=0.02, help="weight of the doubly stochastic regulariser")
+    parser.add_argument("--entropy-lambda", type=float, default=0.0, help="weight of an attention-entropy penalty")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--pool", type=int, default=24_000, help="shapes: rendered training scenes")

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from app import components, services
 from app.i18n import t
 from app.navigation import PAGES
+from models.registry import CheckpointError
 
 st.title("🔍 Attention Lens")
 st.markdown(f"### {t('home.tagline')}")
@@ -30,7 +32,16 @@ with right, st.container(border=True):
         r"\end{aligned}"
     )
 
-st.write(t("home.see_it"))
+example_left, example_right = st.columns([2, 3], gap="large", vertical_alignment="center")
+with example_left:
+    st.write(t("home.see_it"))
+    st.page_link("app/pages/text.py", label=t("home.try_it"), icon=":material/arrow_forward:")
+with example_right:
+    try:
+        alignment = services.decode_text("date-additive", "TUESDAY, SEPTEMBER 25, 1984", 1)[0]
+        components.heatmap_chart(alignment, key="home_example", title=t("home.example_title"), compact=True)
+    except CheckpointError:  # the home page still explains attention without its example
+        st.info(t("home.example_missing"))
 
 st.subheader(t("home.map_title"))
 tours = [p for p in PAGES if p.name != "home"]
