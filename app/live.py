@@ -52,8 +52,19 @@ class LiveTrainer:
 
     def _copy(self) -> Run:
         r = self._run
-        return Run(r.id, r.owner, r.task, r.attention, r.budget_s, r.status, r.started, list(r.records), r.message,
-                   r.model, r.claimed)  # fmt: skip
+        return Run(
+            r.id,
+            r.owner,
+            r.task,
+            r.attention,
+            r.budget_s,
+            r.status,
+            r.started,
+            list(r.records),
+            r.message,
+            r.model,
+            r.claimed,
+        )
 
     def busy(self) -> bool:
         return self.snapshot().status == "running"
@@ -92,9 +103,13 @@ class LiveTrainer:
         try:
             snap = self.snapshot()
             model, result = quick_train(
-                snap.task, snap.attention, snap.budget_s, on_progress=progress, should_stop=self._stop.is_set,
+                snap.task,
+                snap.attention,
+                snap.budget_s,
+                on_progress=progress,
+                should_stop=self._stop.is_set,
                 device=compute_device()[0],
-            )  # fmt: skip
+            )
             with self._lock:
                 if self._run.id == run_id:
                     self._run.model = model
@@ -130,7 +145,10 @@ def collect_finished() -> str | None:
         return None
     name = f"live-{run.task}-{run.attention}-{run.id[:4]}"
     st.session_state.setdefault(SESSION_MODELS, {})[name] = {
-        "model": run.model, "task": run.task, "attention": run.attention, "records": run.records,
+        "model": run.model,
+        "task": run.task,
+        "attention": run.attention,
+        "records": run.records,
         "message": run.message,
-    }  # fmt: skip
+    }
     return name

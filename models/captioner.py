@@ -90,8 +90,11 @@ class SlimEncoder(nn.Module):
 
 def _torch_hub_weights(name: str) -> Path | None:
     """The cached ImageNet weights of a torchvision ResNet, if the torch hub cache has them."""
-    weights = {"resnet18": resnet.ResNet18_Weights, "resnet34": resnet.ResNet34_Weights,
-               "resnet50": resnet.ResNet50_Weights}[name].IMAGENET1K_V1  # fmt: skip
+    weights = {
+        "resnet18": resnet.ResNet18_Weights,
+        "resnet34": resnet.ResNet34_Weights,
+        "resnet50": resnet.ResNet50_Weights,
+    }[name].IMAGENET1K_V1
     path = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
     return path if path.is_file() else None
 
@@ -102,8 +105,11 @@ def resnet_encoder(name: str, pretrained: bool, grid: int) -> tuple[nn.Module, i
     if pretrained:
         path = _torch_hub_weights(name)
         if path is None:
-            url = {"resnet18": resnet.ResNet18_Weights, "resnet34": resnet.ResNet34_Weights,
-                   "resnet50": resnet.ResNet50_Weights}[name].IMAGENET1K_V1.url  # fmt: skip
+            url = {
+                "resnet18": resnet.ResNet18_Weights,
+                "resnet34": resnet.ResNet34_Weights,
+                "resnet50": resnet.ResNet50_Weights,
+            }[name].IMAGENET1K_V1.url
             raise PretrainedWeightsMissing(
                 f"The ImageNet weights for {name} are not in the torch hub cache ({torch.hub.get_dir()}/checkpoints). "
                 f'On a machine with internet access run:  python -c "import torchvision; '
@@ -124,8 +130,10 @@ class Captioner(nn.Module):
         self.vocab = Vocab(cfg.vocab)
         if cfg.encoder == "slim":
             if cfg.grid * 8 != cfg.image_size:
-                raise ValueError(f"the slim encoder makes a grid of image_size / 8: {cfg.image_size} px needs "
-                                 f"grid {cfg.image_size // 8}, not {cfg.grid}")  # fmt: skip
+                raise ValueError(
+                    f"the slim encoder makes a grid of image_size / 8: {cfg.image_size} px needs "
+                    f"grid {cfg.image_size // 8}, not {cfg.grid}"
+                )
             self.encoder = SlimEncoder(cfg.widths, cfg.wide_view)
             F = self.encoder.out_channels
         else:
@@ -232,8 +240,9 @@ def prepare_image(image: Image.Image, size: int) -> tuple[Image.Image, Tensor]:
     """RGB, resized so the short side is ``size``, centre-cropped to a square: (PIL image, tensor in [0, 1])."""
     image = image.convert("RGB")
     if image.size != (size, size):
-        image = TF.center_crop(TF.resize(image, size, interpolation=TF.InterpolationMode.BICUBIC, antialias=True),
-                               [size, size])  # fmt: skip
+        image = TF.center_crop(
+            TF.resize(image, size, interpolation=TF.InterpolationMode.BICUBIC, antialias=True), [size, size]
+        )
     return image, TF.to_tensor(image)
 
 

@@ -98,8 +98,10 @@ def evaluate_translations(checkpoint, split: str) -> dict:
     baseline = f"{checkpoint.name}-none"
     if checkpoint.card["config"]["attention"] != "none" and (registry.ASSETS_DIR / f"{baseline}.json").is_file():
         other = registry.load_checkpoint(baseline, device=checkpoint.device)
-        result["baseline"] = {"model": baseline, **{k: v for k, v in evaluate_translation(other.model, items).items()
-                                                     if k != "examples"}}  # fmt: skip
+        result["baseline"] = {
+            "model": baseline,
+            **{k: v for k, v in evaluate_translation(other.model, items).items() if k != "examples"},
+        }
     return result
 
 

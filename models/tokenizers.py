@@ -51,12 +51,19 @@ class PieceTokenizer:
 
     def label(self, token: str) -> str:
         """A piece as a person reads it on an axis: "▁love" -> "love", "s" -> "·s" (continues a word)."""
-        return token[1:] if token.startswith(WORD_START) and len(token) > 1 else ("·" + token if token != WORD_START else "␣")
+        return (
+            token[1:]
+            if token.startswith(WORD_START) and len(token) > 1
+            else ("·" + token if token != WORD_START else "␣")
+        )
 
     def vocabulary(self) -> list[str]:
         """Every piece except sentencepiece's own <unk>/<s>/</s>, in id order."""
-        return [self.sp.id_to_piece(i) for i in range(self.sp.get_piece_size()) if not self.sp.is_control(i)
-                and not self.sp.is_unknown(i)]  # fmt: skip
+        return [
+            self.sp.id_to_piece(i)
+            for i in range(self.sp.get_piece_size())
+            if not self.sp.is_control(i) and not self.sp.is_unknown(i)
+        ]
 
     def uncovered(self, text: str) -> list[str]:
         """The words of ``text`` that contain characters the model has never seen."""
@@ -82,10 +89,19 @@ def train_sentencepiece(sentences: Iterable[str], path: str | Path, vocab_size: 
     """Train a unigram sentencepiece model on ``sentences`` and write it to ``path`` (deterministic)."""
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(list(sentences)), model_writer=model, vocab_size=vocab_size, model_type="unigram",
-        character_coverage=1.0, bos_id=-1, eos_id=-1, pad_id=-1, unk_id=0, num_threads=1, hard_vocab_limit=False,
+        sentence_iterator=iter(list(sentences)),
+        model_writer=model,
+        vocab_size=vocab_size,
+        model_type="unigram",
+        character_coverage=1.0,
+        bos_id=-1,
+        eos_id=-1,
+        pad_id=-1,
+        unk_id=0,
+        num_threads=1,
+        hard_vocab_limit=False,
         minloglevel=2,
-    )  # fmt: skip
+    )
     path = Path(path)
     path.write_bytes(model.getvalue())
     return path

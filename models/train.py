@@ -164,6 +164,7 @@ def _train_date_model(args, device, src_vocab, tgt_vocab, model, loss_fn, card_h
         target=("exact_match", args.target) if args.target else None,
         eval_every_s=args.eval_every,
         resume_dir=ROOT / "runs" / args.name if args.resume or args.checkpoint else None,
+        resume=args.resume,
         progress=not args.quiet,
     )
     wall = time.perf_counter() - start
@@ -230,7 +231,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
     transformer.add_argument("--dropout", type=float, default=0.1)
     transformer.add_argument("--name", default="date-transformer")
 
-    experiment = tasks.add_parser("experiment", help="the bottleneck experiment: long sequences, with/without attention")
+    experiment = tasks.add_parser(
+        "experiment", help="the bottleneck experiment: long sequences, with/without attention"
+    )
     from models.train_experiment import add_arguments as add_experiment_arguments
 
     add_experiment_arguments(experiment)
@@ -324,9 +327,15 @@ def quick_train(
         tgt_vocab = Vocab(sorted(set(SYMBOLS) | set(SYMBOLS.upper())))
         max_src, max_tgt = 30, 31
     cfg = Seq2SeqConfig(
-        src_vocab=src_vocab.tokens, tgt_vocab=tgt_vocab.tokens, embed_dim=32, hidden_dim=64, attention=attention,
-        attention_dim=64, max_source_len=max_src, max_target_len=max_tgt,
-    )  # fmt: skip
+        src_vocab=src_vocab.tokens,
+        tgt_vocab=tgt_vocab.tokens,
+        embed_dim=32,
+        hidden_dim=64,
+        attention=attention,
+        attention_dim=64,
+        max_source_len=max_src,
+        max_target_len=max_tgt,
+    )
     model = Seq2Seq(cfg).to(device)
     if task == "date":
         data = DateData(30_000, seed, src_vocab, tgt_vocab, device)
@@ -344,8 +353,16 @@ def quick_train(
         }
 
     result = fit(
-        model, torch.optim.Adam(model.parameters(), lr=3e-3), lambda step: data.batch(step, 128), seq2seq_loss,
-        evaluate, budget_s=budget_s, eval_every_s=3.0, warmup_steps=50, on_progress=on_progress,
-        should_stop=should_stop, progress=False,
-    )  # fmt: skip
+        model,
+        torch.optim.Adam(model.parameters(), lr=3e-3),
+        lambda step: data.batch(step, 128),
+        seq2seq_loss,
+        evaluate,
+        budget_s=budget_s,
+        eval_every_s=3.0,
+        warmup_steps=50,
+        on_progress=on_progress,
+        should_stop=should_stop,
+        progress=False,
+    )
     return model, result

@@ -210,6 +210,7 @@ def train_caption(args: argparse.Namespace) -> dict:
         eval_every_s=args.eval_every,
         warmup_steps=200,
         resume_dir=registry.ROOT / "runs" / args.name if args.resume or args.checkpoint else None,
+        resume=args.resume,
         progress=not args.quiet,
     )
     wall = time.perf_counter() - start

@@ -102,7 +102,7 @@ def train_experiment(args: argparse.Namespace, on_progress=None, should_stop=Non
     torch.manual_seed(args.seed)
     device = registry.resolve_device(args.device)
     L = args.max_train_len
-    eval_max = int(round(L * 1.5))
+    eval_max = round(L * 1.5)
     src_vocab = Vocab(list(SYMBOLS))
     tgt_vocab = Vocab(sorted(set(SYMBOLS) | set(SYMBOLS.upper())))
     cfg = Seq2SeqConfig(
@@ -142,6 +142,7 @@ def train_experiment(args: argparse.Namespace, on_progress=None, should_stop=Non
         target=("exact", args.target) if args.target else None,
         eval_every_s=args.eval_every,
         resume_dir=registry.ROOT / "runs" / args.name if args.checkpoint or args.resume else None,
+        resume=args.resume,
         on_progress=on_progress,
         should_stop=should_stop,
         progress=not args.quiet,

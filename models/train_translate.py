@@ -69,8 +69,9 @@ def evaluate_translation(model: Seq2Seq, items: list[tuple[str, list[str]]], bea
         "chrf": round(sacrebleu.corpus_chrf(outputs, streams).score, 2),
         "bleu": round(sacrebleu.corpus_bleu(outputs, streams).score, 2),
         "exact_match": round(exact / len(items), 4),
-        "examples": [{"source": s, "output": o, "references": r} for o, (s, r) in zip(outputs[:8], items[:8],
-                                                                                      strict=True)],  # fmt: skip
+        "examples": [
+            {"source": s, "output": o, "references": r} for o, (s, r) in zip(outputs[:8], items[:8], strict=True)
+        ],
     }
 
 
@@ -111,10 +112,20 @@ def train_translate(args: argparse.Namespace) -> dict:
     src_tok, tgt_tok = PieceTokenizer(out / src_file), PieceTokenizer(out / tgt_file)
     src_vocab, tgt_vocab = Vocab(src_tok.vocabulary()), Vocab(tgt_tok.vocabulary())
     cfg = Seq2SeqConfig(
-        src_vocab=src_vocab.tokens, tgt_vocab=tgt_vocab.tokens, embed_dim=args.embed, hidden_dim=args.hidden,
-        cell="gru", bidirectional=True, attention=args.attention, attention_dim=args.hidden, dropout=args.dropout,
-        max_source_len=MAX_PIECES, max_target_len=MAX_PIECES + 2, src_tokenizer=src_file, tgt_tokenizer=tgt_file,
-    )  # fmt: skip
+        src_vocab=src_vocab.tokens,
+        tgt_vocab=tgt_vocab.tokens,
+        embed_dim=args.embed,
+        hidden_dim=args.hidden,
+        cell="gru",
+        bidirectional=True,
+        attention=args.attention,
+        attention_dim=args.hidden,
+        dropout=args.dropout,
+        max_source_len=MAX_PIECES,
+        max_target_len=MAX_PIECES + 2,
+        src_tokenizer=src_file,
+        tgt_tokenizer=tgt_file,
+    )
     model = Seq2Seq(cfg, base_dir=out).to(device)
     data = TranslationData(train_pairs, src_tok, tgt_tok, src_vocab, tgt_vocab, args.seed, device)
     val = references([p for p in pairs if p.split == "val"], args.direction)
@@ -126,12 +137,19 @@ def train_translate(args: argparse.Namespace) -> dict:
     from models.train import seq2seq_loss
 
     result = fit(
-        model, torch.optim.Adam(model.parameters(), lr=args.lr), lambda step: data.batch(step, args.batch),
-        seq2seq_loss, evaluate, budget_s=args.budget - (time.perf_counter() - start), max_steps=args.max_steps,
-        eval_every_s=args.eval_every, warmup_steps=200,
+        model,
+        torch.optim.Adam(model.parameters(), lr=args.lr),
+        lambda step: data.batch(step, args.batch),
+        seq2seq_loss,
+        evaluate,
+        budget_s=args.budget - (time.perf_counter() - start),
+        max_steps=args.max_steps,
+        eval_every_s=args.eval_every,
+        warmup_steps=200,
         resume_dir=registry.ROOT / "runs" / args.name if args.checkpoint or args.resume else None,
+        resume=args.resume,
         progress=not args.quiet,
-    )  # fmt: skip
+    )
     wall = time.perf_counter() - start
     test = evaluate_translation(model, references([p for p in pairs if p.split == "test"], args.direction))
     seen = evaluate_translation(model, training_sample(args.direction))
@@ -161,8 +179,11 @@ def train_translate(args: argparse.Namespace) -> dict:
             "training_sample": {k: v for k, v in seen.items() if k != "examples"},
         },
     }
-    print(f"{args.name}: {result.steps} steps in {wall:.1f} s; test chrF {test['chrf']} BLEU {test['bleu']} "
-          f"exact {test['exact_match']}; 500 training sentences exact {seen['exact_match']}", file=sys.stderr)  # fmt: skip
+    print(
+        f"{args.name}: {result.steps} steps in {wall:.1f} s; test chrF {test['chrf']} BLEU {test['bleu']} "
+        f"exact {test['exact_match']}; 500 training sentences exact {seen['exact_match']}",
+        file=sys.stderr,
+    )
     if not args.no_save:
         registry.save_checkpoint(model, card, out, args.name)
     return card

@@ -7,7 +7,7 @@
 * ``evaluate()`` returns a dict of metrics; it runs every ``eval_every_s`` seconds and at the end.
 * The learning rate warms up, then follows a cosine over the time budget.
 * Every ``checkpoint_every_s`` seconds the model and optimizer go to ``<resume_dir>/resume.safetensors``
-  (+ ``resume.json``); ``fit(..., resume_dir=...)`` picks them up and continues.
+  (+ ``resume.json``); ``fit(..., resume_dir=..., resume=True)`` picks them up and continues.
 * ``on_progress(record)`` is called after every logged step and evaluation (the live-training page
   draws its curve from it); ``should_stop()`` lets a caller end the run early.
 
@@ -128,6 +128,7 @@ def fit(
     min_lr_ratio: float = 0.05,
     grad_clip: float = 1.0,
     resume_dir: Path | None = None,
+    resume: bool = False,
     checkpoint_every_s: float = 30.0,
     on_progress: Callable[[dict[str, Any]], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -137,7 +138,7 @@ def fit(
     base_lrs = [g["lr"] for g in optimizer.param_groups]
     step, spent, examples = 0, 0.0, 0
     history: list[dict[str, Any]] = []
-    if resume_dir is not None:
+    if resume_dir is not None and resume:
         info = load_resume(resume_dir, model, optimizer)
         if info:
             step, spent, examples = info["step"], info["seconds"], info.get("examples", 0)

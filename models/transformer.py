@@ -50,9 +50,7 @@ class TransformerConfig:
     max_target_len: int = 12  # <eos> included
 
 
-def scaled_dot_product_attention(
-    q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None
-) -> tuple[Tensor, Tensor]:
+def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """softmax(Q Kᵀ / √d_k) V, returning (output, weights).
 
     q: (B, H, T_q, d_k), k and v: (B, H, T_k, d_k), mask: broadcastable to (B, H, T_q, T_k), True = may look
@@ -120,7 +118,9 @@ class DecoderLayer(nn.Module):
         self.cross_attention = MultiHeadAttention(cfg.d_model, cfg.heads, cfg.dropout)
         self.ff = FeedForward(cfg.d_model, cfg.d_ff, cfg.dropout)
 
-    def forward(self, y: Tensor, memory: Tensor, self_mask: Tensor, cross_mask: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def forward(
+        self, y: Tensor, memory: Tensor, self_mask: Tensor, cross_mask: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor]:
         h = self.norm1(y)
         out, self_weights = self.self_attention(h, h, self_mask)
         y = y + out

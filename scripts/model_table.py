@@ -1,6 +1,6 @@
 """Print the README's table of shipped models from their cards (the metrics there came from models.evaluate).
 
-    python scripts/model_table.py
+python scripts/model_table.py
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models import registry  # noqa: E402
+from models import registry
 
 
 def pct(value) -> str:
@@ -27,13 +27,17 @@ def main() -> None:
         wall = f"{card['training']['wall_time_s'] / 60:.1f} min"
         if e.task == "date":
             fam = m.get("per_family", {})
-            quality = (f"exact {pct(m.get('exact_match'))} of {m.get('n'):,}; worst family "
-                       f"{min(fam, key=fam.get) if fam else '—'} {pct(min(fam.values()) if fam else None)}; "
-                       f"alignment {pct(m.get('alignment_accuracy'))}")  # fmt: skip
+            quality = (
+                f"exact {pct(m.get('exact_match'))} of {m.get('n'):,}; worst family "
+                f"{min(fam, key=fam.get) if fam else '—'} {pct(min(fam.values()) if fam else None)}; "
+                f"alignment {pct(m.get('alignment_accuracy'))}"
+            )
         elif e.task == "caption":
-            quality = (f"exact {pct(m.get('exact_match'))} of {m.get('n'):,}; object F1 {pct(m.get('object_f1'))}; "
-                       f"BLEU-4 {m.get('bleu4')}; pointing {pct(m.get('pointing_game'))}; "
-                       f"mass in box {pct(m.get('attention_correctness'))}")  # fmt: skip
+            quality = (
+                f"exact {pct(m.get('exact_match'))} of {m.get('n'):,}; object F1 {pct(m.get('object_f1'))}; "
+                f"BLEU-4 {m.get('bleu4')}; pointing {pct(m.get('pointing_game'))}; "
+                f"mass in box {pct(m.get('attention_correctness'))}"
+            )
         elif e.task.startswith("experiment"):
             lt = m.get("longest_third", {})
             quality = f"exact {pct(lt.get('exact'))} on lengths ≥ {m.get('longest_third_from')}"

@@ -9,9 +9,15 @@ __all__ = ["accuracy_by_length", "training_curves"]
 
 
 def accuracy_by_length(
-    results: dict, metric: str, *, train_max: int | None, names: dict[str, str], x_title: str, y_title: str,
+    results: dict,
+    metric: str,
+    *,
+    train_max: int | None,
+    names: dict[str, str],
+    x_title: str,
+    y_title: str,
     seen_label: str,
-) -> alt.LayerChart:  # fmt: skip
+) -> alt.LayerChart:
     """Accuracy (exact or token) against input length, one line per model, the training range shaded."""
     rows = [
         {"model": names.get(name, name), "length": r["length"], "accuracy": r[metric]}
@@ -34,9 +40,10 @@ def accuracy_by_length(
         band = pd.DataFrame({"start": [frame["length"].min()], "end": [train_max], "label": [seen_label]})
         layers.insert(0, alt.Chart(band).mark_rect(opacity=0.08, color="#1a56db").encode(x="start:Q", x2="end:Q"))
         layers.append(
-            alt.Chart(band).mark_text(align="left", dx=4, dy=-6, fontSize=14, color="#1a56db")
+            alt.Chart(band)
+            .mark_text(align="left", dx=4, dy=-6, fontSize=14, color="#1a56db")
             .encode(x="start:Q", y=alt.value(12), text="label:N")
-        )  # fmt: skip
+        )
     return alt.layer(*layers).properties(height=380).configure_axis(labelFontSize=14, titleFontSize=16)
 
 
@@ -45,17 +52,19 @@ def training_curves(records: list[dict], *, loss_title: str, accuracy_title: str
     steps = pd.DataFrame([r for r in records if r.get("kind") == "step"], columns=["seconds", "loss"])
     evals = pd.DataFrame([r for r in records if r.get("kind") == "eval"], columns=["seconds", "exact_match"])
     loss = (
-        alt.Chart(steps).mark_line(color="#e11d48", strokeWidth=2)
+        alt.Chart(steps)
+        .mark_line(color="#e11d48", strokeWidth=2)
         .encode(x=alt.X("seconds:Q", title=x_title), y=alt.Y("loss:Q", title=loss_title, scale=alt.Scale(type="log")))
         .properties(height=260, width=380)
-    )  # fmt: skip
+    )
     accuracy = (
-        alt.Chart(evals).mark_line(point=True, color="#1a56db", strokeWidth=3)
+        alt.Chart(evals)
+        .mark_line(point=True, color="#1a56db", strokeWidth=3)
         .encode(
             x=alt.X("seconds:Q", title=x_title),
             y=alt.Y("exact_match:Q", title=accuracy_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             tooltip=[alt.Tooltip("seconds:Q", format=".0f"), alt.Tooltip("exact_match:Q", format=".1%")],
         )
         .properties(height=260, width=380)
-    )  # fmt: skip
+    )
     return alt.hconcat(loss, accuracy).configure_axis(labelFontSize=13, titleFontSize=15)

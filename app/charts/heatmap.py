@@ -183,8 +183,14 @@ def join_words(alignment: Alignment) -> Alignment:
     rows, target = groups(alignment.target_words, alignment.target)
     summed = np.stack([alignment.weights[:, g].sum(axis=1) for g in cols], axis=1)  # (T, words_S)
     averaged = np.stack([summed[g].mean(axis=0) for g in rows], axis=0) if rows else summed[:0]  # (words_T, words_S)
-    return Alignment(source=source, target=target, weights=averaged, score=alignment.score, text=alignment.text,
-                     has_attention=alignment.has_attention)  # fmt: skip
+    return Alignment(
+        source=source,
+        target=target,
+        weights=averaged,
+        score=alignment.score,
+        text=alignment.text,
+        has_attention=alignment.has_attention,
+    )
 
 
 def alignment_csv(alignment: Alignment) -> str:

@@ -43,18 +43,31 @@ def single_map(
     """One attention map (T_q, T_k) on a fixed 0–1 scale; with ``causal`` the future cells are greyed out."""
     q_lab, k_lab = _labels(queries), _labels(keys)
     z = _masked(weights, causal)
-    text = [[hover.format(q=f"{i + 1} {q_lab[i]}", k=f"{j + 1} {k_lab[j]}", w=weights[i, j]) for j in range(len(k_lab))]
-            for i in range(len(q_lab))]  # fmt: skip
+    text = [
+        [hover.format(q=f"{i + 1} {q_lab[i]}", k=f"{j + 1} {k_lab[j]}", w=weights[i, j]) for j in range(len(k_lab))]
+        for i in range(len(q_lab))
+    ]
     fig = go.Figure(
         go.Heatmap(
-            z=z, x=list(range(len(k_lab))), y=list(range(len(q_lab))), zmin=0, zmax=1, colorscale=colorscale,
-            text=text, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1, hoverongaps=False,
+            z=z,
+            x=list(range(len(k_lab))),
+            y=list(range(len(q_lab))),
+            zmin=0,
+            zmax=1,
+            colorscale=colorscale,
+            text=text,
+            hovertemplate="%{text}<extra></extra>",
+            xgap=1,
+            ygap=1,
+            hoverongaps=False,
             colorbar={"title": {"text": "α"}, "thickness": 14},
         )
-    )  # fmt: skip
+    )
     tick = {"size": theme.TICK_FONT_SIZE - 2, "family": theme.MONO_FAMILY}
     fig.update_xaxes(tickvals=list(range(len(k_lab))), ticktext=k_lab, tickfont=tick, side="top", title=x_title)
-    fig.update_yaxes(tickvals=list(range(len(q_lab))), ticktext=q_lab, tickfont=tick, autorange="reversed", title=y_title)
+    fig.update_yaxes(
+        tickvals=list(range(len(q_lab))), ticktext=q_lab, tickfont=tick, autorange="reversed", title=y_title
+    )
     fig.update_layout(
         title={"text": title, "y": 0.995, "yanchor": "top", "yref": "container"},
         height=int(max(220, 28 * len(q_lab) + 170)),
@@ -77,8 +90,11 @@ def heads_grid(
 ) -> go.Figure:
     """Every head of every layer as small multiples: rows are layers, columns are heads. maps: (L, H, T_q, T_k)."""
     L, H = maps.shape[:2]
-    titles = [f"{layer_label.format(n=layer + 1)} · {head_label.format(n=head + 1)}" for layer in range(L)
-              for head in range(H)]  # fmt: skip
+    titles = [
+        f"{layer_label.format(n=layer + 1)} · {head_label.format(n=head + 1)}"
+        for layer in range(L)
+        for head in range(H)
+    ]
     fig = make_subplots(rows=L, cols=H, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.08)
     q_lab, k_lab = _labels(queries), _labels(keys)
     for layer in range(L):
@@ -86,12 +102,20 @@ def heads_grid(
             w = maps[layer, head]
             fig.add_trace(
                 go.Heatmap(
-                    z=_masked(w, causal), zmin=0, zmax=1, colorscale=colorscale, showscale=False, xgap=0.5, ygap=0.5,
+                    z=_masked(w, causal),
+                    zmin=0,
+                    zmax=1,
+                    colorscale=colorscale,
+                    showscale=False,
+                    xgap=0.5,
+                    ygap=0.5,
                     customdata=[[f"{q_lab[i]} → {k_lab[j]}" for j in range(len(k_lab))] for i in range(len(q_lab))],
-                    hovertemplate="%{customdata}: %{z:.3f}<extra></extra>", hoverongaps=False,
+                    hovertemplate="%{customdata}: %{z:.3f}<extra></extra>",
+                    hoverongaps=False,
                 ),
-                row=layer + 1, col=head + 1,
-            )  # fmt: skip
+                row=layer + 1,
+                col=head + 1,
+            )
     fig.update_xaxes(showticklabels=False, showgrid=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, autorange="reversed")
     side = 210
@@ -131,20 +155,41 @@ def line_view(
                 continue
             fig.add_trace(
                 go.Scatter(
-                    x=[0.12, 0.88], y=[y_q[i], y_k[j]], mode="lines", hoverinfo="text",
+                    x=[0.12, 0.88],
+                    y=[y_q[i], y_k[j]],
+                    mode="lines",
+                    hoverinfo="text",
                     text=f"{q_lab[i]} → {k_lab[j]}: {w:.3f}",
                     line={"color": f"rgba(26,86,219,{min(1.0, 0.15 + w):.3f})", "width": 1 + 9 * w},
                     showlegend=False,
                 )
-            )  # fmt: skip
+            )
     q_colors = ["#e11d48" if i == selected else "#0b1220" for i in range(Tq)]
-    fig.add_trace(go.Scatter(x=[0.1] * Tq, y=y_q, mode="text", text=q_lab, textposition="middle left",
-                             textfont={"size": 20, "family": theme.MONO_FAMILY, "color": q_colors},
-                             hoverinfo="skip", showlegend=False))  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=[0.1] * Tq,
+            y=y_q,
+            mode="text",
+            text=q_lab,
+            textposition="middle left",
+            textfont={"size": 20, "family": theme.MONO_FAMILY, "color": q_colors},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
     k_text = k_lab if selected is None else [f"{k}  {weights[selected, j]:.2f}" for j, k in enumerate(k_lab)]
-    fig.add_trace(go.Scatter(x=[0.9] * Tk, y=y_k, mode="text", text=k_text, textposition="middle right",
-                             textfont={"size": 20, "family": theme.MONO_FAMILY}, hoverinfo="skip",
-                             showlegend=False))  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=[0.9] * Tk,
+            y=y_k,
+            mode="text",
+            text=k_text,
+            textposition="middle right",
+            textfont={"size": 20, "family": theme.MONO_FAMILY},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
     fig.update_xaxes(visible=False, range=[-0.1, 1.15])
     fig.update_yaxes(visible=False, autorange="reversed")
     fig.update_layout(

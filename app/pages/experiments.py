@@ -19,8 +19,14 @@ lang = current_language()
 
 # ----------------------------------------------------------------------------- the shipped experiment
 
-task = st.segmented_control(t("exp.task_label"), list(TASKS), default="reverse", required=True, key="exp_task",
-                            format_func=lambda k: t(f"exp.task_{k}", lang=lang))  # fmt: skip
+task = st.segmented_control(
+    t("exp.task_label"),
+    list(TASKS),
+    default="reverse",
+    required=True,
+    key="exp_task",
+    format_func=lambda k: t(f"exp.task_{k}", lang=lang),
+)
 st.caption(t(f"exp.about_{task}"))
 path = results_path(task)
 if not path.is_file():
@@ -33,12 +39,22 @@ if results:
     entries = results["models"]
     names = {n: t(f"text.model_{e['attention']}") for n, e in entries.items()}
     train_max = max(e["train_lengths"][1] for e in entries.values())
-    metric = st.radio(t("exp.metric_label"), ["exact", "token"], horizontal=True, key="exp_metric",
-                      format_func=lambda m: t(f"exp.metric_{m}", lang=lang))  # fmt: skip
+    metric = st.radio(
+        t("exp.metric_label"),
+        ["exact", "token"],
+        horizontal=True,
+        key="exp_metric",
+        format_func=lambda m: t(f"exp.metric_{m}", lang=lang),
+    )
     chart = charts.accuracy_by_length(
-        results, metric, train_max=train_max, names=names, x_title=t("exp.length_axis"),
-        y_title=t(f"exp.metric_{metric}"), seen_label=t("exp.seen_lengths", n=train_max),
-    )  # fmt: skip
+        results,
+        metric,
+        train_max=train_max,
+        names=names,
+        x_title=t("exp.length_axis"),
+        y_title=t(f"exp.metric_{metric}"),
+        seen_label=t("exp.seen_lengths", n=train_max),
+    )
     st.altair_chart(chart, width="stretch")
     columns = st.columns(len(entries))
     for column, (name, entry) in zip(columns, entries.items(), strict=True):
@@ -58,9 +74,9 @@ if results:
     if c2.button(t("exp.generate"), key="exp_generate", icon=":material/casino:", width="stretch") or (
         "exp_input" not in st.session_state
     ):
-        st.session_state["exp_input"] = SequenceGenerator(task, seed=int(time.time() * 1000) % 100_000).sample(
-            length
-        ).source
+        st.session_state["exp_input"] = (
+            SequenceGenerator(task, seed=int(time.time() * 1000) % 100_000).sample(length).source
+        )
     typed = st.text_input(t("exp.input_label"), key="exp_input", max_chars=200)
     text = services.tidy(typed).replace(" ", "")
     models = {}
@@ -73,16 +89,18 @@ if results:
     first = next(iter(models.values()))
     problem = services.check_text(first, text)
     if problem is not None:
-        message = problem.message if problem.level != "error" or "never seen" not in problem.message else (
-            t("exp.unknown_symbols", symbols="".join(sorted(set(text) - set(first.src_vocab.tokens))))
-        )  # fmt: skip
+        message = (
+            problem.message
+            if problem.level != "error" or "never seen" not in problem.message
+            else (t("exp.unknown_symbols", symbols="".join(sorted(set(text) - set(first.src_vocab.tokens)))))
+        )
         getattr(st, problem.level)(message)
     else:
         truth = target_of(task, text)
         st.markdown(t("exp.truth", n=len(text), truth=truth))
         outs = st.columns(len(models))
         attention_result = None
-        for column, (name, model) in zip(outs, models.items(), strict=True):
+        for column, (name, _model) in zip(outs, models.items(), strict=True):
             result = services.decode_text(name, text, 1)[0]
             with column, st.container(border=True):
                 st.markdown(f"**{names[name]}**")
@@ -92,8 +110,9 @@ if results:
             if result.has_attention:
                 attention_result = (name, result)
         if attention_result:
-            components.heatmap_chart(attention_result[1], key="exp_heatmap",
-                                     title=t("text.heatmap_title", model=attention_result[0]))  # fmt: skip
+            components.heatmap_chart(
+                attention_result[1], key="exp_heatmap", title=t("text.heatmap_title", model=attention_result[0])
+            )
 
 # ----------------------------------------------------------------------------- train live
 st.divider()
@@ -105,24 +124,36 @@ if arrived:
     st.success(t("exp.live_ready", name=arrived))
 
 c1, c2, c3 = st.columns(3)
-live_task = c1.selectbox(t("exp.live_task"), ["date", *TASKS], key="exp_live_task",
-                         format_func=lambda k: t(f"exp.live_task_{k}", lang=lang))  # fmt: skip
-live_attention = c2.selectbox(t("exp.live_attention"), ATTENTION_KINDS, key="exp_live_attention",
-                              format_func=lambda k: t(f"text.model_{k}", lang=lang))  # fmt: skip
+live_task = c1.selectbox(
+    t("exp.live_task"), ["date", *TASKS], key="exp_live_task", format_func=lambda k: t(f"exp.live_task_{k}", lang=lang)
+)
+live_attention = c2.selectbox(
+    t("exp.live_attention"),
+    ATTENTION_KINDS,
+    key="exp_live_attention",
+    format_func=lambda k: t(f"text.model_{k}", lang=lang),
+)
 budget = c3.slider(t("exp.live_budget"), 10, 300, 60, 5, key="exp_live_budget", help=t("exp.live_budget_help"))
 
 snapshot = trainer.snapshot()
 running = snapshot.status == "running"
 mine = snapshot.owner == live.session_id()
 b1, b2, _ = st.columns([1, 1, 3])
-if b1.button(t("exp.live_start"), key="exp_live_start", type="primary", disabled=running, icon=":material/play_arrow:",
-             width="stretch"):  # fmt: skip
+if b1.button(
+    t("exp.live_start"),
+    key="exp_live_start",
+    type="primary",
+    disabled=running,
+    icon=":material/play_arrow:",
+    width="stretch",
+):
     if trainer.start(live.session_id(), live_task, live_attention, float(budget)):
         st.rerun()
     else:
         st.warning(t("exp.live_busy"))
-if b2.button(t("exp.live_stop"), key="exp_live_stop", disabled=not (running and mine), icon=":material/stop:",
-             width="stretch"):  # fmt: skip
+if b2.button(
+    t("exp.live_stop"), key="exp_live_stop", disabled=not (running and mine), icon=":material/stop:", width="stretch"
+):
     trainer.stop()
 if running and not mine:
     st.warning(t("exp.live_busy"))
@@ -135,17 +166,28 @@ def live_panel() -> None:
     if run.status == "idle":
         st.caption(t("exp.live_idle"))
         return
-    elapsed = (run.records[-1]["wall"] if run.records else 0.0) if run.status != "running" else time.time() - run.started
-    st.progress(min(elapsed / max(run.budget_s, 1e-9), 1.0),
-                text=t("exp.live_progress", task=t(f"exp.live_task_{run.task}"), attention=t(f"text.model_{run.attention}"),
-                       seconds=elapsed, budget=run.budget_s, status=t(f"exp.status_{run.status}")))  # fmt: skip
+    elapsed = (
+        (run.records[-1]["wall"] if run.records else 0.0) if run.status != "running" else time.time() - run.started
+    )
+    st.progress(
+        min(elapsed / max(run.budget_s, 1e-9), 1.0),
+        text=t(
+            "exp.live_progress",
+            task=t(f"exp.live_task_{run.task}"),
+            attention=t(f"text.model_{run.attention}"),
+            seconds=elapsed,
+            budget=run.budget_s,
+            status=t(f"exp.status_{run.status}"),
+        ),
+    )
     evals = [r for r in run.records if r.get("kind") == "eval"]
     if evals:
         st.metric(t("exp.live_accuracy"), f"{evals[-1]['exact_match']:.1%}")
     if run.records:
         st.altair_chart(
-            charts.training_curves(run.records, loss_title=t("exp.loss"), accuracy_title=t("exp.live_accuracy"),
-                                   x_title=t("exp.seconds")),  # fmt: skip
+            charts.training_curves(
+                run.records, loss_title=t("exp.loss"), accuracy_title=t("exp.live_accuracy"), x_title=t("exp.seconds")
+            ),
             width="content",
         )
     if run.status == "error":

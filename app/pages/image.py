@@ -67,8 +67,12 @@ if source == "gallery":
 elif source == "builder":
     st.caption(t("image.builder_help"))
     count = st.slider(t("image.builder_count"), 1, shapes.MAX_OBJECTS, 3, key="image_b_count")
-    defaults = [("circle", "red", "small", 0.18, 0.5), ("square", "blue", "large", 0.45, 0.35),
-                ("triangle", "green", "small", 0.7, 0.7), ("star", "yellow", "large", 0.85, 0.3)]  # fmt: skip
+    defaults = [
+        ("circle", "red", "small", 0.18, 0.5),
+        ("square", "blue", "large", 0.45, 0.35),
+        ("triangle", "green", "small", 0.7, 0.7),
+        ("star", "yellow", "large", 0.85, 0.3),
+    ]
     objects = []
     for k in range(count):
         shape0, colour0, size0, x0, y0 = defaults[k]
@@ -76,8 +80,9 @@ elif source == "builder":
         objects.append(
             {
                 "shape": c[0].selectbox(t("image.b_shape"), shapes.SHAPES, shapes.SHAPES.index(shape0), key=f"b_s{k}"),
-                "colour": c[1].selectbox(t("image.b_colour"), list(shapes.COLOURS), list(shapes.COLOURS).index(colour0),
-                                         key=f"b_c{k}"),  # fmt: skip
+                "colour": c[1].selectbox(
+                    t("image.b_colour"), list(shapes.COLOURS), list(shapes.COLOURS).index(colour0), key=f"b_c{k}"
+                ),
                 "size": c[2].selectbox(t("image.b_size"), shapes.SIZES, shapes.SIZES.index(size0), key=f"b_z{k}"),
                 "x": c[3].slider(t("image.b_x"), 0.05, 0.95, x0, 0.01, key=f"b_x{k}"),
                 "y": c[4].slider(t("image.b_y"), 0.05, 0.95, y0, 0.01, key=f"b_y{k}"),
@@ -85,8 +90,12 @@ elif source == "builder":
             }
         )
     c1, c2 = st.columns(2)
-    background = c1.selectbox(t("image.b_background"), shapes.BACKGROUNDS, key="image_b_bg",
-                              format_func=lambda b: t(f"image.bg_{b}", lang=lang))  # fmt: skip
+    background = c1.selectbox(
+        t("image.b_background"),
+        shapes.BACKGROUNDS,
+        key="image_b_bg",
+        format_func=lambda b: t(f"image.bg_{b}", lang=lang),
+    )
     noise = c2.slider(t("image.b_noise"), 0.0, 8.0, 2.0, 0.5, key="image_b_noise")
     try:
         scene = shapes.make_scene(objects, background=background, noise=noise, seed=7)
@@ -98,9 +107,11 @@ elif source == "builder":
 
 elif source == "upload":
     upload = st.file_uploader(
-        t("image.upload_label"), type=["png", "jpg", "jpeg", "webp", "bmp", "gif"], key="image_upload",
+        t("image.upload_label"),
+        type=["png", "jpg", "jpeg", "webp", "bmp", "gif"],
+        key="image_upload",
         help=t("image.upload_help", limit=services.MAX_IMAGE_BYTES // 2**20),
-    )  # fmt: skip
+    )
     if upload is None:
         st.info(t("image.upload_prompt"))
         st.stop()
@@ -201,24 +212,39 @@ with tab_word:
     draw(index)
 
 with tab_grid:
-    panels = [overlay.attention_overlay(best.image, best.weights[i], vmax, cmap, opacity, scale=2)
-              for i in range(len(best.words))]  # fmt: skip
+    panels = [
+        overlay.attention_overlay(best.image, best.weights[i], vmax, cmap, opacity, scale=2)
+        for i in range(len(best.words))
+    ]
     labels = [f"{w} · {_stats(i)}" for i, w in enumerate(best.words)]
     per_row = 5
     for start in range(0, len(panels), per_row):
         cols = st.columns(per_row)
-        for col, panel, label in zip(cols, panels[start : start + per_row], labels[start : start + per_row],
-                                     strict=False):  # fmt: skip
+        for col, panel, label in zip(
+            cols, panels[start : start + per_row], labels[start : start + per_row], strict=False
+        ):
             col.image(panel, caption=label, width="stretch")
     st.markdown(overlay.colorbar_html(cmap, vmax), unsafe_allow_html=True)
     sheet = overlay.overlay_grid(best, cmap, opacity)
     buffer = io.BytesIO()
     sheet.save(buffer, format="PNG")
     d1, d2, _ = st.columns([1, 1, 3])
-    d1.download_button(t("image.download_png"), buffer.getvalue(), "attention-grid.png", "image/png",
-                       key="image_dl_png", icon=":material/image:")  # fmt: skip
-    d2.download_button(t("image.download_json"), overlay.maps_json(best, model=name), "attention-maps.json",
-                       "application/json", key="image_dl_json", icon=":material/data_object:")  # fmt: skip
+    d1.download_button(
+        t("image.download_png"),
+        buffer.getvalue(),
+        "attention-grid.png",
+        "image/png",
+        key="image_dl_png",
+        icon=":material/image:",
+    )
+    d2.download_button(
+        t("image.download_json"),
+        overlay.maps_json(best, model=name),
+        "attention-maps.json",
+        "application/json",
+        key="image_dl_json",
+        icon=":material/data_object:",
+    )
 
 with tab_beams:
     if beam_width == 1:
@@ -238,21 +264,28 @@ with tab_beams:
     )
 
 with tab_numbers:
-    st.markdown(t("image.numbers_intro", h=best.weights.shape[1], w=best.weights.shape[2],
-                  size=best.image.width))  # fmt: skip
+    st.markdown(t("image.numbers_intro", h=best.weights.shape[1], w=best.weights.shape[2], size=best.image.width))
     rows = []
     for i, w in enumerate(best.words):
         m = best.weights[i]
         y, x = np.unravel_index(int(np.argmax(m)), m.shape)
-        rows.append({
-            "#": i + 1, t("image.col_word"): w, t("image.col_peak"): round(float(m.max()), 4),
-            t("image.col_where"): f"({y}, {x})", t("image.col_entropy"): round(heatmap.entropy(m.ravel()), 3),
-            "β": None if best.gates is None else round(float(best.gates[i]), 3),
-            t("image.col_hit"): None if hits is None or hits[i] is None else ("✓" if hits[i] else "✗"),
-        })  # fmt: skip
+        rows.append(
+            {
+                "#": i + 1,
+                t("image.col_word"): w,
+                t("image.col_peak"): round(float(m.max()), 4),
+                t("image.col_where"): f"({y}, {x})",
+                t("image.col_entropy"): round(heatmap.entropy(m.ravel()), 3),
+                "β": None if best.gates is None else round(float(best.gates[i]), 3),
+                t("image.col_hit"): None if hits is None or hits[i] is None else ("✓" if hits[i] else "✗"),
+            }
+        )
     st.dataframe(rows, hide_index=True, width="stretch")
-    st.image(best.image.resize((best.image.width * 2, best.image.height * 2)), caption=t("image.as_seen"),
-             width=theme.CELL_PX * 8)  # fmt: skip
+    st.image(
+        best.image.resize((best.image.width * 2, best.image.height * 2)),
+        caption=t("image.as_seen"),
+        width=theme.CELL_PX * 8,
+    )
 
 with st.expander(t("image.how_title"), icon=":material/help:"):
     st.markdown(t("image.how_body"))

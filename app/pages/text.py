@@ -18,9 +18,13 @@ if not available:
     st.error(t("errors.no_models", task="date"))
     st.stop()
 task_key = st.segmented_control(
-    t("text.task_label"), available, default=available[0], required=True, key="text_task",
+    t("text.task_label"),
+    available,
+    default=available[0],
+    required=True,
+    key="text_task",
     format_func=lambda k: t(f"text.task_{k.replace('-', '_')}", lang=lang),
-)  # fmt: skip
+)
 is_date = task_key == "date"
 st.title(t("text.title") if is_date else t("text.title_translate"))
 st.write(t("text.intro") if is_date else t("text.intro_translate"))
@@ -45,9 +49,11 @@ st.session_state.setdefault(input_key, examples[0].removesuffix(UNSEEN))
 left, right = st.columns([3, 2], gap="large")
 with left:
     typed = st.text_input(
-        t("text.input_label") if is_date else t("text.input_label_translate"), key=input_key, max_chars=300,
+        t("text.input_label") if is_date else t("text.input_label_translate"),
+        key=input_key,
+        max_chars=300,
         placeholder=t("text.input_placeholder") if is_date else "",
-    )  # fmt: skip
+    )
     text = services.tidy(typed)
     if not is_date:
         st.caption(t("text.tatoeba_credit"))
@@ -58,13 +64,19 @@ with right:
         names,
         index=default,
         key=f"text_model_{task_key}",
-        format_func=lambda n: t(f"text.model_{attention_of[n]}", lang=lang)
-        + (t("text.live_suffix", lang=lang) if n in live_models else ""),
+        format_func=lambda n: (
+            t(f"text.model_{attention_of[n]}", lang=lang)
+            + (t("text.live_suffix", lang=lang) if n in live_models else "")
+        ),
     )
     st.caption(t(f"text.about_{attention_of[name]}"))
     beam_width = st.slider(t("text.beam_label"), 1, 10, 1, key="text_beam", help=t("text.beam_help"))
-st.pills(t("text.examples") if is_date else t("text.examples_translate"), examples, key="text_example",
-         on_change=_use_example)  # fmt: skip
+st.pills(
+    t("text.examples") if is_date else t("text.examples_translate"),
+    examples,
+    key="text_example",
+    on_change=_use_example,
+)
 
 try:
     model = live_models[name]["model"] if name in live_models else services.load_model(name).model

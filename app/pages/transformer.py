@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from app import components, services
-from app.charts import transformer_charts as charts
 from app.charts import theme
+from app.charts import transformer_charts as charts
 from app.examples import DATE_EXAMPLES
 from app.i18n import current_language, t
 from models.registry import CheckpointError
@@ -46,9 +46,13 @@ components.big_output(result.text, t("tf.output_note", layers=result.cross.shape
 
 KINDS = ["cross", "encoder_self", "decoder_self"]
 kind = st.segmented_control(
-    t("tf.kind_label"), KINDS, default="cross", required=True, key="tf_kind",
+    t("tf.kind_label"),
+    KINDS,
+    default="cross",
+    required=True,
+    key="tf_kind",
     format_func=lambda k: t(f"tf.kind_{k}", lang=lang),
-)  # fmt: skip
+)
 st.caption(t(f"tf.about_{kind}"))
 maps = getattr(result, kind)  # (L, H, T_q, T_k)
 queries = result.source if kind == "encoder_self" else result.target
@@ -65,14 +69,28 @@ with tab_one:
     layer = c1.selectbox(t("tf.layer"), range(L), index=L - 1, key="tf_layer", format_func=lambda i: f"{i + 1}")
     heads = ["avg", *range(H)]
     head = c2.selectbox(
-        t("tf.head"), heads, key="tf_head",
+        t("tf.head"),
+        heads,
+        key="tf_head",
         format_func=lambda h: t("tf.head_average", lang=lang) if h == "avg" else f"{h + 1}",
-    )  # fmt: skip
+    )
     weights = maps[layer].mean(0) if head == "avg" else maps[layer, head]
-    title = t("tf.map_title", kind=t(f"tf.kind_{kind}"), layer=layer + 1,
-              head=t("tf.head_average") if head == "avg" else head + 1)  # fmt: skip
-    fig = charts.single_map(weights, queries, keys, causal=causal, title=title, hover=t("tf.hover"),
-                            x_title=t("tf.keys_axis"), y_title=t("tf.queries_axis"))  # fmt: skip
+    title = t(
+        "tf.map_title",
+        kind=t(f"tf.kind_{kind}"),
+        layer=layer + 1,
+        head=t("tf.head_average") if head == "avg" else head + 1,
+    )
+    fig = charts.single_map(
+        weights,
+        queries,
+        keys,
+        causal=causal,
+        title=title,
+        hover=t("tf.hover"),
+        x_title=t("tf.keys_axis"),
+        y_title=t("tf.queries_axis"),
+    )
     st.plotly_chart(fig, key="tf_map", config=theme.png_config("transformer-map"), width="stretch")
     if causal:
         st.caption(t("tf.mask_note"))
@@ -86,23 +104,38 @@ with tab_grid:
 
 with tab_lines:
     c1, c2, c3 = st.columns(3)
-    line_layer = c1.selectbox(t("tf.layer"), range(L), index=L - 1, key="tf_line_layer", format_func=lambda i: f"{i + 1}")
+    line_layer = c1.selectbox(
+        t("tf.layer"), range(L), index=L - 1, key="tf_line_layer", format_func=lambda i: f"{i + 1}"
+    )
     line_head = c2.selectbox(
-        t("tf.head"), ["avg", *range(H)], key="tf_line_head",
+        t("tf.head"),
+        ["avg", *range(H)],
+        key="tf_line_head",
         format_func=lambda h: t("tf.head_average", lang=lang) if h == "avg" else f"{h + 1}",
-    )  # fmt: skip
+    )
     pick = c3.selectbox(
-        t("tf.token"), [None, *range(len(queries))], key="tf_line_token",
-        format_func=lambda i: t("tf.all_tokens", lang=lang) if i is None else f"{i + 1} · {theme.show_token(queries[i])}",
-    )  # fmt: skip
+        t("tf.token"),
+        [None, *range(len(queries))],
+        key="tf_line_token",
+        format_func=lambda i: (
+            t("tf.all_tokens", lang=lang) if i is None else f"{i + 1} · {theme.show_token(queries[i])}"
+        ),
+    )
     w = maps[line_layer].mean(0) if line_head == "avg" else maps[line_layer, line_head]
-    fig = charts.line_view(w, queries, keys, selected=pick, left_title=t("tf.queries_axis"),
-                           right_title=t("tf.keys_axis"))  # fmt: skip
+    fig = charts.line_view(
+        w, queries, keys, selected=pick, left_title=t("tf.queries_axis"), right_title=t("tf.keys_axis")
+    )
     st.plotly_chart(fig, key="tf_lines", config=theme.png_config("transformer-lines"), width="stretch")
     if pick is not None:
         best = int(np.argmax(w[pick]))
-        st.markdown(t("tf.line_summary", token=theme.show_token(queries[pick]), best=theme.show_token(keys[best]),
-                      weight=float(w[pick, best])))  # fmt: skip
+        st.markdown(
+            t(
+                "tf.line_summary",
+                token=theme.show_token(queries[pick]),
+                best=theme.show_token(keys[best]),
+                weight=float(w[pick, best]),
+            )
+        )
 
 with tab_compare:
     st.markdown(t("tf.compare_intro"))

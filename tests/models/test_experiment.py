@@ -21,9 +21,10 @@ def results():
 def test_shipped_pair_attention_beats_baseline_on_the_longest_third(results):
     by_attention = {e["attention"]: e for e in results["models"].values()}
     assert {"additive", "none"} <= set(by_attention)
-    gap = by_attention["additive"]["summary"]["longest_third"]["exact"] - by_attention["none"]["summary"][
-        "longest_third"
-    ]["exact"]
+    gap = (
+        by_attention["additive"]["summary"]["longest_third"]["exact"]
+        - by_attention["none"]["summary"]["longest_third"]["exact"]
+    )
     assert gap >= 0.30, f"attention leads by only {gap:.0%} on the longest third"
 
 
@@ -37,11 +38,36 @@ def test_results_file_matches_the_shipped_checkpoints(results):
 
 
 def test_training_command_writes_the_results_file(tmp_path):
-    card = train_main([
-        "experiment", "--task", TASK, "--attention", "dot", "--max-train-len", "10", "--budget", "8",
-        "--pool", "2000", "--eval-n", "20", "--length-step", "5", "--min-eval-len", "5", "--eval-every", "100",
-        "--out", str(tmp_path), "--results-dir", str(tmp_path), "--name", "tiny-dot", "--quiet",
-    ])  # fmt: skip
+    card = train_main(
+        [
+            "experiment",
+            "--task",
+            TASK,
+            "--attention",
+            "dot",
+            "--max-train-len",
+            "10",
+            "--budget",
+            "8",
+            "--pool",
+            "2000",
+            "--eval-n",
+            "20",
+            "--length-step",
+            "5",
+            "--min-eval-len",
+            "5",
+            "--eval-every",
+            "100",
+            "--out",
+            str(tmp_path),
+            "--results-dir",
+            str(tmp_path),
+            "--name",
+            "tiny-dot",
+            "--quiet",
+        ]
+    )
     data = json.loads(results_path(TASK, tmp_path).read_text())
     entry = data["models"]["tiny-dot"]
     assert [r["length"] for r in entry["by_length"]] == [5, 10, 15]

@@ -17,8 +17,16 @@ from models.vocab import Vocab
 
 def tiny(**overrides) -> Captioner:
     torch.manual_seed(0)
-    settings = {"image_size": 64, "grid": 8, "widths": [4, 8, 8], "embed_dim": 8, "hidden_dim": 16,
-                "attention_dim": 8, "max_len": 6, **overrides}  # fmt: skip
+    settings = {
+        "image_size": 64,
+        "grid": 8,
+        "widths": [4, 8, 8],
+        "embed_dim": 8,
+        "hidden_dim": 16,
+        "attention_dim": 8,
+        "max_len": 6,
+        **overrides,
+    }
     cfg = CaptionerConfig(vocab=Vocab(caption_vocabulary()).tokens, **settings)
     return Captioner(cfg).eval()
 
@@ -113,22 +121,54 @@ def test_photo_captioner_trains_and_evaluates_on_a_karpathy_split(tmp_path):
     images.mkdir()
     entries = []
     words = [["a", "red", "thing"], ["a", "blue", "thing"], ["a", "green", "thing"], ["a", "red", "thing"]]
-    for i, (colour, split) in enumerate(zip(["red", "blue", "green", "red"], ["train", "train", "val", "test"],
-                                            strict=True)):  # fmt: skip
+    for i, (colour, split) in enumerate(
+        zip(["red", "blue", "green", "red"], ["train", "train", "val", "test"], strict=True)
+    ):
         Image.new("RGB", (80, 60), colour).save(images / f"{i}.jpg")
         entries.append({"filename": f"{i}.jpg", "split": split, "sentences": [{"tokens": words[i]}] * 2})
     entries.append({"filename": "missing.jpg", "split": "train", "sentences": [{"tokens": ["a"]}]})
     split_file = tmp_path / "dataset_tiny.json"
     split_file.write_text(json.dumps({"images": entries}))
-    card = train_main([
-        "caption", "--karpathy", str(split_file), "--images", str(images), "--encoder", "resnet18",
-        "--image-size", "64", "--grid", "2", "--min-count", "1", "--batch", "2", "--max-steps", "3",
-        "--budget", "60", "--eval-every", "1000", "--out", str(tmp_path / "out"), "--name", "tiny-photos", "--quiet",
-    ])  # fmt: skip
+    card = train_main(
+        [
+            "caption",
+            "--karpathy",
+            str(split_file),
+            "--images",
+            str(images),
+            "--encoder",
+            "resnet18",
+            "--image-size",
+            "64",
+            "--grid",
+            "2",
+            "--min-count",
+            "1",
+            "--batch",
+            "2",
+            "--max-steps",
+            "3",
+            "--budget",
+            "60",
+            "--eval-every",
+            "1000",
+            "--out",
+            str(tmp_path / "out"),
+            "--name",
+            "tiny-photos",
+            "--quiet",
+        ]
+    )
     assert card["task"] == "caption-photos" and card["training"]["steps"] == 3
     assert set(card["config"]["vocab"]) >= {"a", "red", "blue", "thing"}
-    result = evaluate_main([
-        "--model", str(tmp_path / "out" / "tiny-photos.json"), "--karpathy", str(split_file),
-        "--images", str(images),
-    ])  # fmt: skip
+    result = evaluate_main(
+        [
+            "--model",
+            str(tmp_path / "out" / "tiny-photos.json"),
+            "--karpathy",
+            str(split_file),
+            "--images",
+            str(images),
+        ]
+    )
     assert result["n"] == 1 and 0.0 <= result["bleu4"] <= 100.0 and not math.isnan(result["bleu4"])

@@ -105,7 +105,17 @@ def test_same_seed_same_examples():
 
 def test_helpers():
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31)] == [
-        "st", "nd", "rd", "th", "th", "th", "th", "st", "nd", "rd", "st"
-    ]  # fmt: skip
+        "st",
+        "nd",
+        "rd",
+        "th",
+        "th",
+        "th",
+        "th",
+        "st",
+        "nd",
+        "rd",
+        "st",
+    ]
     assert iso_is_real_date("2024-02-29") and not iso_is_real_date("2023-02-29")
     assert not iso_is_real_date("2023-2-1") and not iso_is_real_date("")

@@ -16,9 +16,18 @@ def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
 
 @pytest.mark.parametrize(
     ("mode", "fmt"),
-    [("RGB", "PNG"), ("RGBA", "PNG"), ("L", "JPEG"), ("P", "GIF"), ("CMYK", "JPEG"), ("I;16", "PNG"),
-     ("RGB", "WEBP"), ("RGB", "BMP"), ("LA", "PNG")],
-)  # fmt: skip
+    [
+        ("RGB", "PNG"),
+        ("RGBA", "PNG"),
+        ("L", "JPEG"),
+        ("P", "GIF"),
+        ("CMYK", "JPEG"),
+        ("I;16", "PNG"),
+        ("RGB", "WEBP"),
+        ("RGB", "BMP"),
+        ("LA", "PNG"),
+    ],
+)
 def test_every_mode_and_format_becomes_rgb(mode, fmt):
     image = Image.new(mode, (40, 30))
     result, problem = services.read_image(encode(image, fmt))

@@ -7,10 +7,12 @@ from models import metrics
 
 
 def test_object_phrases_and_word_objects():
-    words = "a small red circle , a large blue square and a small green star".split()
+    words = ["a", "small", "red", "circle", ",", "a", "large", "blue", "square", "and", "a", "small", "green", "star"]
     assert metrics.object_phrases(words) == [
-        (3, ("small", "red", "circle")), (8, ("large", "blue", "square")), (13, ("small", "green", "star"))
-    ]  # fmt: skip
+        (3, ("small", "red", "circle")),
+        (8, ("large", "blue", "square")),
+        (13, ("small", "green", "star")),
+    ]
     truth = [("small", "red", "circle"), ("large", "blue", "square"), ("small", "green", "triangle")]
     assert metrics.word_objects(words, truth) == [None, 0, 0, 0, None, None, 1, 1, 1, None, None, None, None, None]
 

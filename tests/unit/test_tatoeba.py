@@ -16,7 +16,7 @@ def test_no_english_sentence_is_on_two_sides_of_the_split():
 
 def test_recorded_split_is_complete_and_matches_the_rule():
     lines = (DATA_DIR / "splits.tsv").read_text().splitlines()
-    corpus = [p for p in read_pairs(extra=False)]
+    corpus = list(read_pairs(extra=False))
     assert len(lines) == len(corpus) == 5749
     for p in corpus:
         assert p.split == split_of(p.english)
@@ -33,7 +33,7 @@ def test_lecture_examples_are_training_only():
 def test_sentencepiece_round_trip_and_word_ids(tmp_path):
     pairs = [p for p in read_pairs() if p.split == "train"]
     tok = PieceTokenizer(train_sentencepiece([p.english for p in pairs], tmp_path / "en.spm", 500))
-    ko = PieceTokenizer(train_sentencepiece([p.korean for p in pairs], tmp_path / "ko.spm", 800))
+    ko = PieceTokenizer(train_sentencepiece([p.korean for p in pairs], tmp_path / "ko.spm", 1500))
     for sentence in ["I love you.", "Where is the station?", "Tom doesn't like cheese."]:
         assert tok.decode(tok.encode(sentence)) == sentence
     for sentence in ["나는 널 사랑해.", "역이 어디예요?"]:

@@ -15,9 +15,16 @@ from models.vocab import Vocab
 def small() -> Transformer:
     torch.manual_seed(0)
     cfg = TransformerConfig(
-        src_vocab=Vocab(alphabet()).tokens, tgt_vocab=Vocab(list("0123456789-")).tokens, d_model=16, heads=2,
-        encoder_layers=2, decoder_layers=2, d_ff=32, dropout=0.0, max_target_len=11,
-    )  # fmt: skip
+        src_vocab=Vocab(alphabet()).tokens,
+        tgt_vocab=Vocab(list("0123456789-")).tokens,
+        d_model=16,
+        heads=2,
+        encoder_layers=2,
+        decoder_layers=2,
+        d_ff=32,
+        dropout=0.0,
+        max_target_len=11,
+    )
     return Transformer(cfg).eval()
 
 
@@ -29,8 +36,9 @@ def test_scaled_dot_product_attention_matches_a_hand_computation():
     # scores 2/√4 = 1 and 0 -> softmax (e/(e+1), 1/(e+1))
     a = math.e / (math.e + 1)
     assert w[0, 0, 0].tolist() == pytest.approx([a, 1 - a], abs=1e-6)
-    assert out[0, 0, 0].tolist() == pytest.approx([a * 1 + (1 - a) * 5, a * 2 + (1 - a) * 6, a * 3 + (1 - a) * 7,
-                                                   a * 4 + (1 - a) * 8], abs=1e-5)  # fmt: skip
+    assert out[0, 0, 0].tolist() == pytest.approx(
+        [a * 1 + (1 - a) * 5, a * 2 + (1 - a) * 6, a * 3 + (1 - a) * 7, a * 4 + (1 - a) * 8], abs=1e-5
+    )
 
 
 def test_no_decoder_position_attends_to_the_future():
