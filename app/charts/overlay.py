@@ -59,7 +59,7 @@ def attention_overlay(
     level = upsample_map(attention_map, base.size) / max(vmax, 1e-12)  # (H, W), 0..1 on the shared scale
     level = level.clip(0, 1)
     colors = _lut(cmap)[(level * 255).astype(np.uint8)].astype(np.float32)  # (H, W, 3)
-    alpha = (opacity * (0.25 + 0.75 * level))[..., None]  # a faint veil everywhere, strong where it looked
+    alpha = (opacity * np.sqrt(level))[..., None]  # the image shows through where the model did not look
     out = np.asarray(base, dtype=np.float32) * (1 - alpha) + colors * alpha
     return Image.fromarray(out.clip(0, 255).astype(np.uint8))
 

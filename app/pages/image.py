@@ -25,18 +25,8 @@ titles = {e.name: e.card.get("title", e.name) for e in entries}
 
 # ----------------------------------------------------------------------------- the model and the image
 
-top_left, top_right = st.columns([3, 2], gap="large")
-with top_right:
-    name = st.selectbox(t("image.model_label"), names, key="image_model", format_func=lambda n: titles[n])
-    task = next(e.task for e in entries if e.name == name)
-    if task == "caption":
-        st.info(t("image.shapes_notice"), icon=":material/category:")
-    else:
-        st.caption(t("image.photo_model_note"))
-    with st.expander(t("image.own_model_title"), icon=":material/folder_open:"):
-        st.markdown(t("image.own_model_body"))
-
 SOURCES = ["gallery", "builder", "upload", "camera"]
+top_left, top_right = st.columns([3, 2], gap="large", vertical_alignment="bottom")
 with top_left:
     source = st.segmented_control(
         t("image.source_label"),
@@ -46,6 +36,13 @@ with top_left:
         key="image_source",
         format_func=lambda s: t(f"image.source_{s}", lang=lang),
     )
+with top_right:
+    name = st.selectbox(t("image.model_label"), names, key="image_model", format_func=lambda n: titles[n])
+task = next(e.task for e in entries if e.name == name)
+if task == "caption":
+    st.info(t("image.shapes_notice"), icon=":material/category:")
+else:
+    st.caption(t("image.photo_model_note"))
 
 image, scene = None, None
 if source == "gallery":
@@ -183,9 +180,11 @@ with tab_word:
     n_words = len(best.words)
     index = 0
     if n_words > 1:
+        named = [i for i, h in enumerate(hits or []) if h is not None]
         index = controls.select_slider(
             t("image.word_slider"),
             options=list(range(n_words)),
+            value=named[0] if named else min(1, n_words - 1),
             format_func=lambda i: f"{i + 1} · {best.words[i]}",
             key="image_word",
         )
@@ -289,3 +288,5 @@ with tab_numbers:
 
 with st.expander(t("image.how_title"), icon=":material/help:"):
     st.markdown(t("image.how_body"))
+with st.expander(t("image.own_model_title"), icon=":material/folder_open:"):
+    st.markdown(t("image.own_model_body"))

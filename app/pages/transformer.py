@@ -79,7 +79,7 @@ with tab_one:
         "tf.map_title",
         kind=t(f"tf.kind_{kind}"),
         layer=layer + 1,
-        head=t("tf.head_average") if head == "avg" else head + 1,
+        head=t("tf.head_average") if head == "avg" else t("tf.head_n", n=head + 1),
     )
     fig = charts.single_map(
         weights,
