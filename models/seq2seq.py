@@ -255,8 +255,8 @@ class Seq2Seq(nn.Module):
         weights = weights / weights.sum(axis=1, keepdims=True).clip(min=1e-12)
         pieces = isinstance(self.src_tokenizer, PieceTokenizer)
         return Alignment(
-            source=[self.src_tokenizer.label(tok) for tok in source],
-            target=[self.tgt_tokenizer.label(tok) for tok in target],
+            source=self.src_tokenizer.labels(source),
+            target=self.tgt_tokenizer.labels(target),
             weights=weights.reshape(len(target), len(source)),
             score=float(hyp.logprob),
             text=self.detokenize(target),

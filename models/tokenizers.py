@@ -31,6 +31,9 @@ class CharTokenizer:
     def label(self, token: str) -> str:
         return token
 
+    def labels(self, tokens: list[str]) -> list[str]:
+        return list(tokens)
+
     def vocabulary(self) -> list[str]:
         raise NotImplementedError("a character vocabulary comes from the data")
 
@@ -51,11 +54,16 @@ class PieceTokenizer:
 
     def label(self, token: str) -> str:
         """A piece as a person reads it on an axis: "▁love" -> "love", "s" -> "·s" (continues a word)."""
-        return (
-            token[1:]
-            if token.startswith(WORD_START) and len(token) > 1
-            else ("·" + token if token != WORD_START else "␣")
-        )
+        if token == WORD_START:
+            return "␣"
+        return token[1:] if token.startswith(WORD_START) else "·" + token
+
+    def labels(self, tokens: list[str]) -> list[str]:
+        """Labels for a whole sequence: a piece right after a lone "▁" starts its word, so it gets no "·"."""
+        return [
+            tok if i > 0 and tokens[i - 1] == WORD_START and not tok.startswith(WORD_START) else self.label(tok)
+            for i, tok in enumerate(tokens)
+        ]
 
     def vocabulary(self) -> list[str]:
         """Every piece except sentencepiece's own <unk>/<s>/</s>, in id order."""

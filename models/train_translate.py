@@ -149,6 +149,7 @@ def train_translate(args: argparse.Namespace) -> dict:
         resume_dir=registry.ROOT / "runs" / args.name if args.checkpoint or args.resume else None,
         resume=args.resume,
         progress=not args.quiet,
+        keep_best="chrf" if args.keep_best else None,
     )
     wall = time.perf_counter() - start
     test = evaluate_translation(model, references([p for p in pairs if p.split == "test"], args.direction))
@@ -200,3 +201,4 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--eval-every", type=float, default=60.0)
+    parser.add_argument("--keep-best", action="store_true", help="end with the weights of the best validation chrF")

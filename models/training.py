@@ -133,8 +133,13 @@ def fit(
     on_progress: Callable[[dict[str, Any]], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     progress: bool = True,
+    keep_best: str | None = None,
 ) -> FitResult:
-    """Train until the target metric is reached, the time budget or max_steps runs out, or a stop."""
+    """Train until the target metric is reached, the time budget or max_steps runs out, or a stop.
+
+    keep_best: a metric name; the weights of the evaluation where it was highest are restored at the end
+    (early stopping without stopping: the run uses its whole budget, the model is its best moment).
+    """
     base_lrs = [g["lr"] for g in optimizer.param_groups]
     step, spent, examples = 0, 0.0, 0
     history: list[dict[str, Any]] = []
@@ -148,6 +153,7 @@ def fit(
     start = time.perf_counter() - spent
     last_eval = last_ckpt = time.perf_counter() - start
     metrics: dict[str, float] = {}
+    best: tuple[float, dict[str, torch.Tensor], dict[str, float]] | None = None
     running_loss, stopped = None, "budget"
     model.train()
 
@@ -202,6 +208,8 @@ def fit(
         if now - last_eval >= eval_every_s:
             metrics = do_eval(now)
             last_eval = time.perf_counter() - start
+            if keep_best and (best is None or metrics[keep_best] > best[0]):
+                best = (metrics[keep_best], {k: v.detach().clone() for k, v in model.state_dict().items()}, metrics)
             if target and metrics.get(target[0], float("-inf")) >= target[1]:
                 stopped = "target"
                 break
@@ -212,6 +220,9 @@ def fit(
     elapsed = time.perf_counter() - start
     if stopped != "target":
         metrics = do_eval(elapsed)
+    if keep_best and best is not None and best[0] > metrics[keep_best]:
+        model.load_state_dict(best[1])
+        metrics = {**best[2], "restored_best": 1.0}
     bar.update(elapsed, f"step {step} done ({stopped})", force=True)
     bar.close()
     model.eval()

@@ -177,7 +177,8 @@ def join_words(alignment: Alignment) -> Alignment:
         for i, w in enumerate(words):
             members.setdefault(w, []).append(i)
         ordered = [members[w] for w in sorted(members)]
-        return ordered, ["".join(labels[i].removeprefix("·") for i in g) for g in ordered]
+        joined = ["".join(labels[i].removeprefix("·") for i in g) for g in ordered]
+        return ordered, [w.removeprefix("␣") if len(w) > 1 else w for w in joined]
 
     cols, source = groups(alignment.source_words, alignment.source)
     rows, target = groups(alignment.target_words, alignment.target)
