@@ -82,8 +82,13 @@ def _describe(char: str) -> str:
     return f"“{char}”"
 
 
+MAX_TEXT_CHARS = 1_000  # longer pastes are refused before the tokenizer sees them
+
+
 def check_text(model, text: str) -> InputProblem | None:
     """None when ``model`` can read ``text``; else what is wrong, naming the characters or the length."""
+    if len(text) > MAX_TEXT_CHARS:
+        return InputProblem(t("errors.too_long", n=len(text), limit=model.cfg.max_source_len))
     problem = model.check_input(text)
     if problem is None:
         return None
@@ -116,13 +121,31 @@ def decode_text(name: str, text: str, beam_width: int = 1) -> list[Alignment]:
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # the upload cap of .streamlit/config.toml
 MIN_IMAGE_SIDE = 16  # pixels; smaller images have nothing to look at
 MAX_IMAGE_PIXELS = 40_000_000  # larger decoded sizes are treated as decompression bombs
+# The formats of the upload picker (a phone's multi-picture JPEG opens as JPEG). Pillow can open many more (EPS
+# hands the file to Ghostscript, for one), so a file of any other format is refused whatever its name says.
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
+_SIGNATURES = {
+    b"\xff\xd8\xff": "JPEG",
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"GIF87a": "GIF",
+    b"GIF89a": "GIF",
+}
+
+
+def _signature(data: bytes) -> str | None:
+    """The format whose magic bytes ``data`` starts with (WebP: RIFF....WEBP), or None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    return next((name for magic, name in _SIGNATURES.items() if data.startswith(magic)), None)
 
 
 def read_image(data: bytes) -> tuple[Image.Image | None, InputProblem | None]:
     """Decode an uploaded file into an RGB image, or say plainly why it cannot be used.
 
+    (None, an error) for a file that cannot be used; (image, None), or (image, an "info" note) when
+    something about the file is worth saying (an animated GIF: its first frame is used).
     EXIF orientation is applied; transparency is flattened onto white; palette, greyscale, CMYK and
-    16-bit images are converted; an animated GIF gives its first frame.
+    16-bit images are converted.
     """
     if not data:
         return None, InputProblem(t("errors.image_empty"))
@@ -131,21 +154,26 @@ def read_image(data: bytes) -> tuple[Image.Image | None, InputProblem | None]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
             width, height = image.size
             if width * height > MAX_IMAGE_PIXELS:
                 return None, InputProblem(t("errors.image_bomb", w=width, h=height))
             image.seek(0)
             image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return None, InputProblem(t("errors.image_bomb", w="?", h="?"))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # Pillow's own check, in open()
+        return None, InputProblem(t("errors.image_bomb_unknown", limit=MAX_IMAGE_PIXELS // 1_000_000))
     except UnidentifiedImageError:
+        kind = _signature(data)  # a picture's first bytes, but too little of it to read: cut short
+        if kind:
+            return None, InputProblem(t("errors.image_corrupt", detail=kind))
         return None, InputProblem(t("errors.image_unreadable"))
     except (OSError, SyntaxError, ValueError, EOFError) as err:
         return None, InputProblem(t("errors.image_corrupt", detail=str(err)[:120]))
     if min(image.size) < MIN_IMAGE_SIDE:
         return None, InputProblem(t("errors.image_too_small", w=width, h=height, min=MIN_IMAGE_SIDE))
-    return to_rgb(image), None
+    frames = getattr(image, "n_frames", 1) if image.format != "MPO" else 1  # a phone's MPO: a photo + previews
+    note = InputProblem(t("errors.image_animated", n=frames), "info") if frames > 1 else None
+    return to_rgb(image), note
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

@@ -12,6 +12,11 @@ The score functions:
     general     score(q, h) = qᵀ W h                            Luong et al. 2015
     scaled_dot  score(q, h) = qᵀh / √d                          Vaswani et al. 2017
     additive    score(q, h) = vᵀ tanh(W_q q + W_k h)            Bahdanau et al. 2015 ("concat")
+    + location  score(q, h_j) = vᵀ tanh(W_q q + W_k h_j + U f_j),  f = conv(α_{t-1})
+                                                                Chorowski et al. 2015 ("location-aware")
+
+The location-aware option lets the additive score see where it looked at the previous step, so that
+"one to the left of last time" is something it can learn once and apply at any input length.
 
 Every function takes queries with a time axis, (B, T, D_q), so that a decoder can score all its
 steps at once when it is trained with teacher forcing, or one step at a time (T = 1) when it decodes.
@@ -75,7 +80,9 @@ class Attention(nn.Module):
     attention_dim: the hidden size of the additive score's tanh layer.
     """
 
-    def __init__(self, kind: str, query_dim: int, key_dim: int, attention_dim: int = 128) -> None:
+    def __init__(
+        self, kind: str, query_dim: int, key_dim: int, attention_dim: int = 128, location_kernel: int = 0
+    ) -> None:
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"unknown score function {kind!r}; known: {', '.join(KINDS)}")
@@ -88,6 +95,20 @@ class Attention(nn.Module):
             self.W_q = nn.Linear(query_dim, attention_dim, bias=False)
             self.W_k = nn.Linear(key_dim, attention_dim, bias=True)
             self.v = nn.Linear(attention_dim, 1, bias=False)
+        if location_kernel:
+            if kind != "additive":
+                raise ValueError("location-aware attention extends the additive score only")
+            if location_kernel % 2 == 0:
+                raise ValueError(f"location_kernel must be odd, got {location_kernel}")
+            channels = 8
+            self.location_conv = nn.Conv1d(1, channels, location_kernel, padding=location_kernel // 2, bias=False)
+            self.U = nn.Linear(channels, attention_dim, bias=False)
+        self.location_kernel = location_kernel
+
+    def location_features(self, previous: Tensor) -> Tensor:
+        """U conv(α_{t-1}): previous weights (B, S) -> (B, S, A), added inside the additive score's tanh."""
+        f = self.location_conv(previous[:, None])  # (B, 1, S) -> (B, C, S)
+        return self.U(f.transpose(1, 2))  # (B, S, C) -> (B, S, A)
 
     def prepare(self, keys: Tensor) -> Tensor:
         """What can be computed once per input: W_k h for the additive score, the keys otherwise.

@@ -195,6 +195,41 @@ def read_card(name_or_path: str | Path, directory: str | Path | None = None) -> 
     return card
 
 
+def _shape(tensor: torch.Tensor) -> str:
+    return " × ".join(str(n) for n in tensor.shape) or "a scalar"
+
+
+def _check_shapes(state: dict[str, torch.Tensor], model: torch.nn.Module, file_name: str) -> None:
+    """Every tensor the card's model needs is in the file, with the same shape, and nothing else is.
+
+    Raises CheckpointError naming the tensors (at most three of each problem), before torch sees them.
+    """
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    extra = [k for k in state if k not in expected]
+    wrong = [k for k in expected if k in state and state[k].shape != expected[k].shape]
+
+    def listed(names: list[str], describe: Callable[[str], str]) -> str:
+        more = f" (and {len(names) - 3} more)" if len(names) > 3 else ""
+        return "; ".join(describe(k) for k in names[:3]) + more
+
+    problems = []
+    if wrong:
+        problems.append(
+            "wrong shape: "
+            + listed(wrong, lambda k: f"{k} is {_shape(state[k])} in the file, the card needs {_shape(expected[k])}")
+        )
+    if missing:
+        problems.append("missing: " + listed(missing, str))
+    if extra:
+        problems.append("not in the card's model: " + listed(extra, str))
+    if problems:
+        raise CheckpointError(
+            f"The weights in {file_name} do not fit the model its card describes ({', '.join(problems)}). "
+            "Use the .json card that was saved with these weights."
+        )
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     """A model ready to run, with the card it was rebuilt from."""
@@ -238,9 +273,10 @@ def load_checkpoint(
         model = _builder(card["kind"])({**card, "_dir": str(card_path.parent)})  # files beside the card
     except (KeyError, TypeError, ValueError, FileNotFoundError) as err:
         raise CheckpointError(f"The card of {card_path.stem} cannot rebuild a '{card['kind']}' model: {err}") from err
+    _check_shapes(state, model, weights_path.name)
     try:
         model.load_state_dict(state, strict=True)
-    except RuntimeError as err:
+    except RuntimeError as err:  # anything the shape check did not foresee
         first = str(err).splitlines()[0:3]
         raise CheckpointError(
             f"The weights in {weights_path.name} do not fit the model its card describes: {' '.join(first)}"

@@ -29,7 +29,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from models import decoding
-from models.attention import Attention
+from models.attention import Attention, attend
 from models.results import Alignment, AttentionStep
 from models.tokenizers import WORD_START, PieceTokenizer, load_tokenizer
 from models.vocab import Vocab
@@ -57,12 +57,15 @@ class Seq2SeqConfig:
     dropout: float = 0.0  # between encoder layers and before the output layer
     max_source_len: int = 40  # longest input the model accepts (characters or tokens)
     max_target_len: int = 12  # longest output it writes, <eos> included
+    location_kernel: int = 0  # additive only: > 0 adds location-aware features of the previous weights
     src_tokenizer: str = "chars"  # how text becomes tokens: "chars", or a sentencepiece file beside the card
     tgt_tokenizer: str = "chars"
 
     def __post_init__(self) -> None:
         if self.attention not in ATTENTION_KINDS:
             raise ValueError(f"attention must be one of {ATTENTION_KINDS}, not {self.attention!r}")
+        if self.location_kernel and self.attention != "additive":
+            raise ValueError("location-aware attention (location_kernel > 0) needs the additive score")
         if self.cell not in ("gru", "lstm"):
             raise ValueError(f"cell must be gru or lstm, not {self.cell!r}")
 
@@ -121,7 +124,9 @@ class Decoder(nn.Module):
         self.init = nn.Linear(E, D)  # s_0 = tanh(W h_final)
         rnn_input = cfg.embed_dim + (E if cfg.mode in ("bahdanau", "none") else 0)
         self.rnn = _rnn(cfg.cell, rnn_input, D)
-        self.attention = Attention(cfg.attention, D, E, cfg.attention_dim) if cfg.mode != "none" else None
+        self.attention = (
+            Attention(cfg.attention, D, E, cfg.attention_dim, cfg.location_kernel) if cfg.mode != "none" else None
+        )
         self.combine = nn.Linear(E + D, D)  # h̃ = tanh(W_c [c; s])
         self.dropout = nn.Dropout(cfg.dropout)
         self.out = nn.Linear(D, len(cfg.tgt_vocab))
@@ -136,6 +141,8 @@ class Decoder(nn.Module):
             state["c"] = torch.zeros_like(s0)
         if self.attention is not None:
             state["keys"] = self.attention.prepare(memory)  # W_k H for additive, H otherwise
+        if self.cfg.location_kernel:
+            state["previous"] = torch.zeros_like(mask, dtype=memory.dtype)  # α_0 = 0: nowhere yet, (B, S)
         return state
 
     def _rnn_step(self, x: Tensor, state: dict[str, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
@@ -146,6 +153,13 @@ class Decoder(nn.Module):
         out, h = self.rnn(x, state["s"][None].contiguous())
         return out, {**state, "s": h[0]}
 
+    def scores(self, query: Tensor, state: dict[str, Tensor]) -> Tensor:
+        """Raw scores (B, T, S) of queries (B, T, D) in this state (with location features when the model has them)."""
+        keys = state["keys"]
+        if "previous" in state:
+            keys = keys + self.attention.location_features(state["previous"])  # W_k h_j + U f_j: (B, S, A)
+        return self.attention.scores(query, state["memory"], prepared=keys)
+
     def _look(self, query: Tensor, state: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
         """(context (B, T, E), weights (B, T, S)) for queries (B, T, D)."""
         if self.attention is None:
@@ -153,7 +167,7 @@ class Decoder(nn.Module):
             B, T = query.shape[:2]
             uniform = mask.float() / mask.sum(1, keepdim=True)  # no attention: shown as uniform, flagged
             return state["final"][:, None].expand(B, T, -1), uniform[:, None].expand(B, T, memory.size(1))
-        return self.attention(query, state["memory"], state["mask"], prepared=state["keys"])
+        return attend(self.scores(query, state), state["memory"], state["mask"])
 
     def _logits(self, context: Tensor, s: Tensor) -> Tensor:
         h_tilde = torch.tanh(self.combine(torch.cat([context, s], dim=-1)))  # (B, T, D)
@@ -177,6 +191,8 @@ class Decoder(nn.Module):
         outs, all_weights = [], []
         for t in range(T):  # Bahdanau: query = previous state s_{t-1}
             context, weights = self._look(state["s"][:, None], state)  # (B, 1, E), (B, 1, S)
+            if "previous" in state:
+                state = {**state, "previous": weights[:, 0]}  # where this step looked, for the next one
             s_t, state = self._rnn_step(torch.cat([emb[:, t : t + 1], context], dim=-1), state)
             outs.append(self._logits(context, s_t))
             all_weights.append(weights)
@@ -279,10 +295,10 @@ class Seq2Seq(nn.Module):
         y = torch.tensor([self.tgt_vocab.bos_id], device=self.device)
         steps: list[AttentionStep] = []
         for t in range(self.cfg.max_target_len):
-            before = state["s"]  # s_{t-1}: Bahdanau's query
+            before = state  # s_{t-1} is Bahdanau's query; α_{t-1} its location features
             log_probs, state, extras = self.decoder.step(state, y)
-            query = before if self.cfg.mode == "bahdanau" else state["s"]  # Luong: the current state s_t
-            scores = self.decoder.attention.scores(query[:, None], state["memory"], prepared=state["keys"])[0, 0]
+            query = before["s"] if self.cfg.mode == "bahdanau" else state["s"]  # Luong: the current state s_t
+            scores = self.decoder.scores(query[:, None], before if self.cfg.mode == "bahdanau" else state)[0, 0]
             weights = extras["weights"][0]
             context = weights @ state["memory"][0]  # (S,) x (S, E) -> (E,)
             probs, ids = log_probs[0].exp().topk(top_k)

@@ -114,6 +114,7 @@ def train_experiment(args: argparse.Namespace, on_progress=None, should_stop=Non
         bidirectional=True,
         attention=args.attention,
         attention_dim=args.hidden,
+        location_kernel=args.location_kernel,
         max_source_len=eval_max,
         max_target_len=eval_max + 1,
     )
@@ -156,7 +157,7 @@ def train_experiment(args: argparse.Namespace, on_progress=None, should_stop=Non
         "name": args.name,
         "kind": "seq2seq",
         "task": f"experiment-{args.sequence_task}",
-        "title": f"{args.sequence_task} · {args.attention}",
+        "title": f"{args.sequence_task} · {args.attention}{' + location' if args.location_kernel else ''}",
         "order": ATTENTION_KINDS.index(args.attention),
         "config": config_dict(cfg),
         "training": {
@@ -183,6 +184,7 @@ def train_experiment(args: argparse.Namespace, on_progress=None, should_stop=Non
         entry = {
             "name": args.name,
             "attention": args.attention,
+            "location_kernel": args.location_kernel,
             "train_lengths": [1, L],
             "command": command,
             "wall_time_s": round(wall, 1),
@@ -198,6 +200,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", dest="sequence_task", default="reverse", choices=["reverse", "copy"])
     parser.add_argument("--attention", default="additive", choices=ATTENTION_KINDS)
     parser.add_argument("--cell", default="gru", choices=["gru", "lstm"])
+    parser.add_argument(
+        "--location-kernel",
+        type=int,
+        default=0,
+        help="additive only: add location-aware features (Chorowski et al. 2015) with this odd conv width",
+    )
     parser.add_argument("--max-train-len", type=int, default=40, help="L: training lengths are 1..L")
     parser.add_argument("--embed", type=int, default=32)
     parser.add_argument("--hidden", type=int, default=64)

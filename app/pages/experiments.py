@@ -37,7 +37,10 @@ else:
 
 if results:
     entries = results["models"]
-    names = {n: t(f"text.model_{e['attention']}") for n, e in entries.items()}
+    names = {
+        n: t(f"text.model_{e['attention']}" + ("_location" if e.get("location_kernel") else ""))
+        for n, e in entries.items()
+    }
     train_max = max(e["train_lengths"][1] for e in entries.values())
     metric = st.radio(
         t("exp.metric_label"),
@@ -65,6 +68,8 @@ if results:
             help=t("exp.summary_help", command=entry["command"], seconds=entry["wall_time_s"]),
         )
     st.caption(t("exp.chart_caption", n=entries[next(iter(entries))]["by_length"][0]["n"]))
+    if any(e.get("location_kernel") for e in entries.values()):
+        st.info(t("exp.location_note"), icon=":material/my_location:")
 
     # ------------------------------------------------------------------------- one input, both models
     st.subheader(t("exp.try_title"))

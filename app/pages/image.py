@@ -113,8 +113,9 @@ elif source == "upload":
         st.info(t("image.upload_prompt"))
         st.stop()
     image, problem = services.read_image(upload.getvalue())
-    if problem is not None:
-        st.error(problem.message)
+    if problem is not None:  # an error without an image, or a note about one (an animated GIF)
+        getattr(st, problem.level)(problem.message)
+    if image is None:
         st.stop()
 
 else:
@@ -123,8 +124,9 @@ else:
         st.info(t("image.camera_prompt"))
         st.stop()
     image, problem = services.read_image(shot.getvalue())
-    if problem is not None:
-        st.error(problem.message)
+    if problem is not None:  # an error without an image, or a note about one (an animated GIF)
+        getattr(st, problem.level)(problem.message)
+    if image is None:
         st.stop()
 
 if scene is not None:

@@ -362,7 +362,7 @@ def real_model() -> None:
         for i, s in enumerate(steps)
     )
     st.markdown(
-        t("math.step_line", step=step, total=T, token=now.token)
+        t("math.step_line", step=step, total=T, token=html.escape(now.token))
         + f"<div style='font-family:{theme.MONO_FAMILY};font-size:2.4rem;font-weight:700'>{written}</div>",
         unsafe_allow_html=True,
     )

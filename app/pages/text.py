@@ -1,6 +1,8 @@
 """/text: type a date (or an English or Korean sentence) and watch a seq2seq model write its answer, seeing
 where it looked for every character or word piece."""
 
+import html
+
 import streamlit as st
 
 from app import components, live, services
@@ -171,7 +173,7 @@ with tab_compare:
             result = services.decode_text(entry.name, text, 1)[0]
             mark = "" if not is_date or iso_is_real_date(result.text) else " ⚠"
             st.markdown(
-                f"<span style='font-family:monospace;font-size:1.8rem'>{result.text}</span>{mark}",
+                f"<span style='font-family:monospace;font-size:1.8rem'>{html.escape(result.text)}</span>{mark}",
                 unsafe_allow_html=True,
             )
             if result.has_attention:

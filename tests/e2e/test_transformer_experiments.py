@@ -19,8 +19,8 @@ def test_transformer_page_shows_maps_and_the_mask(page):
 
 def test_live_training_shows_a_curve_and_gives_a_usable_model(page):
     page.open("/experiments")
-    page.get_by_label("Time budget (s)").wait_for()
     slider = page.get_by_role("slider", name="Time budget (s)")
+    slider.wait_for()
     slider.focus()
     for _ in range(10):  # 60 s -> 10 s, 5 s per key press
         slider.press("ArrowLeft")

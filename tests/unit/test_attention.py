@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -77,3 +78,35 @@ def test_dot_score_needs_equal_sizes():
         Attention("dot", query_dim=3, key_dim=4)
     with pytest.raises(ValueError, match="unknown score"):
         Attention("cosine", 3, 3)
+
+
+def test_location_aware_attention_sees_where_it_looked_before():
+    """The location term changes the scores when the previous weights move, and nothing else does."""
+    torch.manual_seed(0)
+    att = Attention("additive", 6, 6, attention_dim=5, location_kernel=3)
+    q, h = torch.randn(1, 1, 6), torch.randn(1, 4, 6)
+    keys = att.prepare(h)
+    first = torch.tensor([[1.0, 0.0, 0.0, 0.0]])
+    last = torch.tensor([[0.0, 0.0, 0.0, 1.0]])
+    a = att.scores(q, h, prepared=keys + att.location_features(first))
+    b = att.scores(q, h, prepared=keys + att.location_features(last))
+    assert a.shape == b.shape == (1, 1, 4)
+    assert not torch.allclose(a, b)
+    with pytest.raises(ValueError):
+        Attention("dot", 6, 6, location_kernel=3)
+
+
+def test_location_aware_seq2seq_explains_its_own_heatmap_rows():
+    from models.seq2seq import Seq2Seq, Seq2SeqConfig
+
+    torch.manual_seed(0)
+    tokens = ["<pad>", "<sos>", "<eos>", "<unk>", *"abcdef"]
+    cfg = Seq2SeqConfig(tokens, tokens, embed_dim=8, hidden_dim=8, attention_dim=8, location_kernel=3, max_target_len=6)
+    model = Seq2Seq(cfg).eval()
+    greedy = model.decode(["abcd", "fedcba"])
+    assert [g[0].text for g in greedy] == [b[0].text for b in model.decode(["abcd", "fedcba"], beam_width=1)]
+    steps = model.explain("abcd")
+    rows = greedy[0][0].weights[: len(steps)]
+    assert np.allclose(np.stack([s.weights for s in steps]), rows, atol=1e-6)
+    softmax = np.exp(steps[1].scores) / np.exp(steps[1].scores).sum()
+    assert np.allclose(softmax, steps[1].weights, atol=1e-6)

@@ -1,0 +1,425 @@
+"""Security (issue 8): no user text is rendered as HTML, nothing a user provides is unpickled, the upload cap
+is set, and only the picture formats the upload picker names are opened.
+
+HTML: every call with ``unsafe_allow_html=True`` (or ``st.html``) in app/ must be at a site of ALLOWED_SITES,
+and every dynamic piece of the HTML it renders must be a constant, a number, ``html.escape(...)``, a string of
+our locale files filled with such pieces, or one of the HTML builders, which are checked by behaviour below.
+Related: test_no_pickle.py (torch.load is weights-only, no pickle imports anywhere); test_bad_input.py (a
+pickle disguised as a checkpoint is refused without running it; wrong-shape tensors raise CheckpointError).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from app import components, services
+from app.charts import heatmap, overlay
+from models import registry
+from models.results import Alignment
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = [*sorted((ROOT / "app").rglob("*.py")), ROOT / "streamlit_app.py"]
+
+# (file, enclosing function or "<module>"): the only places that may render HTML. A new site must be added
+# here on purpose, after checking that what it renders is escaped (the taint check below must pass too).
+ALLOWED_SITES = {
+    ("app/components.py", "big_output"),  # the model's answer, escaped
+    ("app/components.py", "_step_view"),  # one decoding step: tokens escaped, tinted input from a builder
+    ("app/pages/experiments.py", "<module>"),  # diff_html
+    ("app/pages/image.py", "<module>"),  # word_chips_html, colorbar_html
+    ("app/pages/image.py", "draw"),  # word_chips_html, colorbar_html
+    ("app/pages/math.py", "real_model"),  # the written output, escaped; tinted_tokens_html
+    ("app/pages/text.py", "<module>"),  # the compare tab's outputs, escaped
+}
+
+# Functions that build HTML from text they are given, and escape it (checked by behaviour in this file);
+# for each, the arguments that are NOT escaped inside and so must be safe at the call site: (position, name).
+HTML_BUILDERS = {
+    "word_chips_html": [],
+    "tinted_tokens_html": [],
+    "diff_html": [],
+    "colorbar_html": [(2, "label")],
+}
+ESCAPERS = {"html.escape"}
+NUMERIC_CALLS = {"float", "int", "len", "round", "abs", "min", "max", "sum", "heatmap.entropy", "st.slider"}
+NUMERIC_FORMAT = re.compile(r"^[^a-zA-Z]*[bcdeEfFgGnoxX%]$")
+
+
+# ----------------------------------------------------------------------------------------------- the scan
+
+
+def dotted(node: ast.AST) -> str:
+    """``html.escape`` for the function of a call, '' when it is not a plain dotted name."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
+
+
+def renders_html(call: ast.Call) -> bool:
+    """``st.markdown(..., unsafe_allow_html=<anything but False>)``, ``st.html(...)``, ``components.html(...)``."""
+    for keyword in call.keywords:
+        if keyword.arg == "unsafe_allow_html":
+            return not (isinstance(keyword.value, ast.Constant) and keyword.value.value is False)
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "html" and dotted(call.func.value) != "html"
+
+
+@dataclass
+class Site:
+    file: str
+    function: str
+    call: ast.Call
+    scopes: list[ast.AST]  # innermost first, the module last
+
+    @property
+    def id(self) -> str:
+        return f"{self.file}:{self.call.lineno}:{self.function}"
+
+
+def find_sites(tree: ast.Module, file: str) -> list[Site]:
+    sites = []
+
+    def visit(node: ast.AST, scopes: list[ast.AST], names: list[str]) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(child, [child, *scopes], [*names, child.name])
+                continue
+            if isinstance(child, ast.Call) and renders_html(child):
+                sites.append(Site(file, names[-1] if names else "<module>", child, scopes))
+            visit(child, scopes, names)
+
+    visit(tree, [tree], [])
+    return sites
+
+
+def all_sites() -> list[Site]:
+    found = []
+    for path in SOURCES:
+        found += find_sites(ast.parse(path.read_text(encoding="utf-8")), path.relative_to(ROOT).as_posix())
+    return found
+
+
+def own_nodes(scope: ast.AST):
+    """The nodes of a scope, without descending into the functions and lambdas defined in it."""
+    stack = list(ast.iter_child_nodes(scope))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+UNKNOWN = object()  # a binding whose value the checker cannot see: a parameter, a loop variable, an import...
+
+
+def bindings(name: str, scopes: list[ast.AST]) -> list | None:
+    """The values ``name`` is assigned in the innermost scope that binds it (UNKNOWN for a parameter, a loop,
+    ``with`` or unpacking target, an augmented assignment or an import), or None if no scope binds it."""
+    for scope in scopes:
+        found: list = []
+        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = scope.args
+            params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            found += [UNKNOWN for a in params if a is not None and a.arg == name]
+        for node in own_nodes(scope):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id == name:
+                        found.append(node.value)
+                    elif any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
+                        found.append(UNKNOWN)
+            elif isinstance(node, ast.AnnAssign) and dotted(node.target) == name:
+                found.append(UNKNOWN if node.value is None else node.value)
+            elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension, ast.NamedExpr)):
+                if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.target)):
+                    found.append(UNKNOWN)
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.optional_vars)):
+                    found.append(UNKNOWN)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                found += [UNKNOWN for alias in node.names if (alias.asname or alias.name.split(".")[0]) == name]
+        if found:
+            return found
+    return None
+
+
+def unsafe_parts(node: ast.AST, scopes: list[ast.AST], seen: frozenset[str] = frozenset()) -> list[ast.AST]:
+    """The sub-expressions of ``node`` that may carry text nobody escaped (empty: safe to render as HTML)."""
+
+    def check(child: ast.AST) -> list[ast.AST]:
+        return unsafe_parts(child, scopes, seen)
+
+    if isinstance(node, ast.Constant):
+        return []
+    if isinstance(node, ast.JoinedStr):
+        return [bad for value in node.values for bad in check(value)]
+    if isinstance(node, ast.FormattedValue):
+        spec = node.format_spec
+        constant = spec is not None and all(isinstance(v, ast.Constant) for v in spec.values)
+        if constant and NUMERIC_FORMAT.match("".join(str(v.value) for v in spec.values)):
+            return []  # "{x:.3f}" only formats numbers
+        return check(node.value)
+    if isinstance(node, ast.IfExp):
+        return check(node.body) + check(node.orelse)
+    if isinstance(node, ast.BinOp):
+        for side in (node.left, node.right):  # text + 1 would raise: with a number on one side, it is a number
+            if isinstance(side, ast.Constant) and type(side.value) in (int, float):
+                return []
+        return check(node.left) + check(node.right)
+    if isinstance(node, ast.Subscript):
+        return check(node.value) and [node]  # a slice of escaped text is escaped text
+    if isinstance(node, ast.Attribute):
+        return [] if node.attr.isupper() else [node]  # theme.ACCENT: a module constant
+    if isinstance(node, (ast.GeneratorExp, ast.ListComp)):
+        return check(node.elt)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [bad for element in node.elts for bad in check(element)]
+    if isinstance(node, ast.Name):
+        if node.id in seen:
+            return [node]
+        bound = bindings(node.id, scopes)
+        if not bound or UNKNOWN in bound:
+            return [node]
+        return [bad for value in bound for bad in unsafe_parts(value, scopes, seen | {node.id})]
+    if isinstance(node, ast.Call):
+        name = dotted(node.func)
+        short = name.rsplit(".", 1)[-1]
+        if name in ESCAPERS or name in NUMERIC_CALLS or name.startswith("np."):
+            return []
+        if name == "t":  # a string of our locale files; the values filled in must be safe
+            return [bad for keyword in node.keywords if keyword.arg != "lang" for bad in check(keyword.value)]
+        if short in HTML_BUILDERS:
+            unsafe = []
+            for position, keyword_name in HTML_BUILDERS[short]:
+                if len(node.args) > position:
+                    unsafe += check(node.args[position])
+                unsafe += [bad for k in node.keywords if k.arg == keyword_name for bad in check(k.value)]
+            return unsafe
+        if (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr == "join"
+            and isinstance(node.func.value, ast.Constant)
+        ):
+            return [bad for arg in node.args for bad in check(arg)]
+        return [node]
+    return [node]
+
+
+def site_problems(site: Site) -> list[str]:
+    call = site.call
+    rendered = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "body"), None)
+    if rendered is None:
+        return [f"{site.id}: nothing to check"]
+    return [
+        f"{site.file}:{bad.lineno}: `{ast.unparse(bad)}` is rendered as HTML unescaped; wrap it in html.escape()"
+        for bad in unsafe_parts(rendered, site.scopes)
+    ]
+
+
+SITES = all_sites()
+
+
+# ----------------------------------------------------------------------------------------------- HTML tests
+
+
+def test_the_scan_finds_the_html_sites():
+    assert len(SITES) >= len(ALLOWED_SITES), "the scan no longer finds unsafe_allow_html calls"
+
+
+def test_html_is_rendered_only_at_allowed_sites():
+    found = {(s.file, s.function) for s in SITES}
+    unexpected = sorted(found - ALLOWED_SITES)
+    assert not unexpected, f"unsafe_allow_html at new sites {unexpected}: escape user text, then add them"
+    stale = sorted(ALLOWED_SITES - found)
+    assert not stale, f"allow-list entries with no HTML any more: {stale}; remove them"
+
+
+@pytest.mark.parametrize("site", SITES, ids=[s.id for s in SITES])
+def test_everything_rendered_as_html_is_escaped(site):
+    assert site_problems(site) == []
+
+
+def problems_in(source: str) -> list[str]:
+    return [p for site in find_sites(ast.parse(source), "snippet.py") for p in site_problems(site)]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'st.markdown(f"<b>{text}</b>", unsafe_allow_html=True)',
+        'st.markdown("<b>" + text + "</b>", unsafe_allow_html=True)',
+        'shown = text.strip()\nst.markdown(f"<b>{shown}</b>", unsafe_allow_html=True)',
+        'def f(word):\n    st.markdown(t("a.b", token=word), unsafe_allow_html=True)',
+        'st.markdown(overlay.colorbar_html("Blues", 1.0, label=name), unsafe_allow_html=True)',
+        'st.markdown("".join(f"<i>{w}</i>" for w in words), unsafe_allow_html=True)',
+        'for w in words:\n    st.markdown(f"<i>{w}</i>", unsafe_allow_html=True)',
+        'st.html(f"<p>{text}</p>")',
+        "st.markdown(text, unsafe_allow_html=flag)",
+    ],
+)
+def test_the_checker_catches_unescaped_text(source):
+    assert problems_in(source), "the checker let unescaped text through"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'st.markdown(f"<b>{html.escape(text)}</b>", unsafe_allow_html=True)',
+        'shown = html.escape(text) if text else "∅"\nst.markdown(f"<b>{shown}</b>", unsafe_allow_html=True)',
+        'st.markdown(f"<b>{weight:.3f}</b> {theme.ACCENT}", unsafe_allow_html=True)',
+        'def f(word, i):\n    st.markdown(t("a.b", token=html.escape(word), n=i + 1), unsafe_allow_html=True)',
+        'st.markdown("".join(f"<i>{html.escape(w)}</i>" for w in words), unsafe_allow_html=True)',
+        "st.markdown(overlay.word_chips_html(words), unsafe_allow_html=True)",
+        "st.markdown(text)",
+        "st.markdown(text, unsafe_allow_html=False)",
+    ],
+)
+def test_the_checker_accepts_escaped_text(source):
+    assert problems_in(source) == []
+
+
+PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+
+
+def test_html_builders_escape_the_text_they_are_given():
+    chips = overlay.word_chips_html([PAYLOAD, "circle"], active=0, hits=[True, None])
+    tinted = heatmap.tinted_tokens_html([PAYLOAD, "a"], np.array([0.7, 0.3]), highlight=0)
+    diff = components.diff_html(PAYLOAD, "1994-09-27")
+    for built in (chips, tinted, diff):
+        assert "<img" not in built and "<script" not in built, built
+        assert "&lt;" in built  # the text is still shown, as text
+    assert "onerror" in chips and "circle" in chips
+
+
+def test_big_output_escapes_the_answer_and_the_note(monkeypatch):
+    shown = []
+    monkeypatch.setattr(components.st, "markdown", lambda body, **kwargs: shown.append((body, kwargs)))
+    components.big_output(PAYLOAD, note=PAYLOAD)
+    ((body, kwargs),) = shown
+    assert kwargs.get("unsafe_allow_html") is True
+    assert "<img" not in body and "<script" not in body and body.count("&lt;img") == 2
+
+
+def test_one_decoding_step_escapes_user_tokens(monkeypatch):
+    """The step view renders the input and output tokens as HTML: a typed tag must come out as text."""
+    monkeypatch.setattr(components, "t", lambda key, **values: " ".join(f"{k}={v}" for k, v in values.items()))
+
+    class Slot:
+        def __init__(self):
+            self.bodies = []
+
+        def markdown(self, body, **kwargs):
+            self.bodies.append(body)
+
+        def altair_chart(self, *args, **kwargs):
+            pass
+
+    alignment = Alignment(
+        source=["<b>", "<img src=x>", "x"],
+        target=["<i>", "1"],
+        weights=np.array([[0.1, 0.8, 0.1], [0.6, 0.2, 0.2]]),
+        score=-1.0,
+    )
+    slots = [Slot(), Slot(), Slot()]
+    monkeypatch.setattr(components.heatmap, "step_bars", lambda *a, **k: None)
+    components._step_view(alignment, 0, *slots)
+    rendered = "\n".join(b for slot in slots for b in slot.bodies)
+    assert "<img" not in rendered and "<i>" not in rendered and "<b>" not in rendered, rendered
+
+
+# ----------------------------------------------------------------------------------------------- pickles
+
+
+def test_loading_checkpoints_never_unpickles(monkeypatch, tmp_path):
+    """With every unpickler booby-trapped, a shipped and a user checkpoint still load (safetensors only)."""
+
+    def trap(*args, **kwargs):
+        raise AssertionError("a checkpoint was unpickled")
+
+    monkeypatch.setattr(torch, "load", trap)
+    monkeypatch.setattr("pickle.load", trap)
+    monkeypatch.setattr("pickle.loads", trap)
+    monkeypatch.setattr(np, "load", trap)
+    shipped = registry.load_checkpoint("date-dot", device="cpu")
+    registry.save_checkpoint(shipped.model, {k: shipped.card[k] for k in ("kind", "task", "config")}, tmp_path, "mine")
+    mine = registry.load_checkpoint(tmp_path / "mine.json", device="cpu")
+    assert mine.model.decode(["2/10/93"])[0][0].text == "1993-02-10"
+
+
+def test_no_unpickling_calls_in_the_code():
+    """Beyond test_no_pickle.py: no allow_pickle, read_pickle, yaml.load, marshal, shelve, eval or exec."""
+    offenders = []
+    banned_calls = {"pd.read_pickle", "pandas.read_pickle", "yaml.load", "eval", "exec", "marshal.loads"}
+    for path in [*SOURCES, *sorted((ROOT / "models").rglob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+            if isinstance(node, ast.Call):
+                if dotted(node.func) in banned_calls:
+                    offenders.append(f"{where} {dotted(node.func)}")
+                for keyword in node.keywords:
+                    if keyword.arg == "allow_pickle" and not (
+                        isinstance(keyword.value, ast.Constant) and keyword.value.value is False
+                    ):
+                        offenders.append(f"{where} allow_pickle")
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                if any(m.split(".")[0] in {"marshal", "shelve", "cloudpickle"} for m in modules):
+                    offenders.append(f"{where} import {modules}")
+    assert offenders == []
+
+
+# ----------------------------------------------------------------------------------------------- uploads
+
+
+def test_upload_cap_is_set_and_matches_the_service():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    cap_mb = config["server"]["maxUploadSize"]
+    assert isinstance(cap_mb, int) and 1 <= cap_mb <= 50, "a classroom server needs a small upload cap"
+    assert cap_mb * 2**20 == services.MAX_IMAGE_BYTES, "read_image must refuse what the uploader would"
+    assert config["client"]["showErrorDetails"] == "none", "tracebacks must never reach a browser"
+
+
+def test_page_uploader_names_only_the_formats_that_are_opened():
+    page = ast.parse((ROOT / "app" / "pages" / "image.py").read_text(encoding="utf-8"))
+    uploader = next(n for n in ast.walk(page) if isinstance(n, ast.Call) and dotted(n.func) == "st.file_uploader")
+    types = next(ast.literal_eval(k.value) for k in uploader.keywords if k.arg == "type")
+    opened = {"jpg" if f == "JPEG" else f.lower() for f in services.IMAGE_FORMATS}
+    assert opened == set(types) - {"jpeg"}
+
+
+def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 64 64\n0 0 moveto 64 64 lineto stroke showpage\n",
+        encode(Image.new("RGB", (64, 64), "red"), "TIFF"),
+        encode(Image.new("RGB", (64, 64), "red"), "ICO"),
+        encode(Image.new("RGB", (64, 64), "red"), "PPM"),
+    ],
+    ids=["eps", "tiff", "ico", "ppm"],
+)
+def test_formats_outside_the_upload_list_are_not_opened(data, monkeypatch):
+    """Named photo.png or not, an EPS (which Pillow hands to Ghostscript) or any other format is refused."""
+    opened = []
+    original = Image.Image.load
+    monkeypatch.setattr(Image.Image, "load", lambda self: opened.append(self.format) or original(self))
+    result, problem = services.read_image(data)
+    assert result is None and problem is not None and "PNG, JPEG" in problem.message
+    assert opened == []
