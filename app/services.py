@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from app.i18n import t
 from models import metrics, registry
 from models.results import Alignment, VisualAttention
+from models.tokenizers import PieceTokenizer
 
 
 @st.cache_resource(show_spinner=False)
@@ -87,8 +88,10 @@ MAX_TEXT_CHARS = 1_000  # longer pastes are refused before the tokenizer sees th
 
 def check_text(model, text: str) -> InputProblem | None:
     """None when ``model`` can read ``text``; else what is wrong, naming the characters or the length."""
-    if len(text) > MAX_TEXT_CHARS:
-        return InputProblem(t("errors.too_long", n=len(text), limit=model.cfg.max_source_len))
+    pieces = isinstance(getattr(model, "src_tokenizer", None), PieceTokenizer)
+    if len(text) > MAX_TEXT_CHARS:  # counted in characters, whatever the model's units
+        limit = MAX_TEXT_CHARS if pieces else model.cfg.max_source_len
+        return InputProblem(t("errors.too_long", n=len(text), limit=limit))
     problem = model.check_input(text)
     if problem is None:
         return None
@@ -96,7 +99,9 @@ def check_text(model, text: str) -> InputProblem | None:
     if kind == "empty":
         return InputProblem(t("errors.empty"), "info")
     if kind == "too_long":
-        return InputProblem(t("errors.too_long", n=detail, limit=model.cfg.max_source_len))
+        return InputProblem(
+            t("errors.too_long_pieces" if pieces else "errors.too_long", n=detail, limit=model.cfg.max_source_len)
+        )
     if kind == "uncovered":
         return InputProblem(t("errors.uncovered", words=", ".join(f"“{w}”" for w in detail)), "warning")
     shown = ", ".join(_describe(c) for c in detail)

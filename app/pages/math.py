@@ -308,7 +308,7 @@ def vector_table(vector: np.ndarray) -> None:
 
 def real_model() -> None:
     catalog = services.model_catalog("date")
-    entries = [e for e in catalog if e.card["config"]["attention"] != "none"]
+    entries = [e for e in catalog if e.kind == "seq2seq" and e.card["config"]["attention"] != "none"]
     if not entries:
         st.error(t("errors.no_models", task="date"))
         return
