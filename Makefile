@@ -14,7 +14,7 @@ run: setup  ## set up, then start the app on http://localhost:$(PORT)
 test: setup-test chromium  ## set up, then run the whole suite (unit, models, app, browser)
 	$(PY) -m pytest
 
-bench: setup  ## print the speed and quality tables of benchmarks/
+bench: setup-test chromium  ## print the benchmark table (and write benchmarks/results.json)
 	$(PY) -m benchmarks.run
 
 setup: $(VENV)/.installed-run

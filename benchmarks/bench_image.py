@@ -1,63 +1,67 @@
-"""Captioners: latency of one caption with its maps, batched throughput, and quality on fresh scenes.
+"""Captioners: load time, one-image latency (caption + one attention map per word), batch throughput on the
+CPU (and CUDA), and, in a full run, quality on 500 fresh scenes against the bars of tests/models.
 
-python -m benchmarks.bench_image
+python -m benchmarks.bench_image [--quick] [--device cpu]
 """
 
 from __future__ import annotations
 
-import time
+import sys
+from collections.abc import Iterator
 
-import torch
-
-from benchmarks.common import median_ms, table
+from benchmarks.common import Options, Row, quality_bar
+from benchmarks.speed import model_rows
 from models import registry
 from models.data.shapes import ShapesGenerator, render
 from models.train_caption import evaluate_shapes
 
+TASKS = ("caption", "caption-photos")
 
-def main() -> None:
-    rows = []
-    scenes = ShapesGenerator(seed=4242).scenes(512)
-    images = [render(s) for s in scenes]
-    for entry in registry.catalog(task="caption"):
-        model = registry.load_checkpoint(entry.name, device="cpu").model
-        one = images[0]
-        greedy = median_ms(lambda m=model, one=one: m.caption([one]), repeat=30)
-        beam3 = median_ms(lambda m=model, one=one: m.caption([one], beam_width=3), repeat=30)
-        start = time.perf_counter()
-        for i in range(0, len(images), 64):
-            model.caption(images[i : i + 64])
-        rate = len(images) / (time.perf_counter() - start)
-        quality = evaluate_shapes(model, scenes[:500])
-        rows.append(
-            [
+
+def rows(opts: Options) -> Iterator[Row]:
+    entries = [e for task in TASKS for e in registry.catalog(task=task)]
+    images = [render(s) for s in ShapesGenerator(seed=4242).scenes(opts.pick(64, 512))]
+    for entry in entries:
+        for device in opts.devices:
+            yield from model_rows(
                 entry.name,
-                f"{greedy:.1f}",
-                f"{beam3:.1f}",
-                f"{rate:.0f}",
-                f"{quality['exact_match']:.1%}",
-                f"{quality['object_f1']:.1%}",
-                f"{quality['pointing_game']:.1%}",
-                f"{quality['attention_correctness']:.1%}",
-            ]
+                device,
+                opts,
+                images,
+                run=lambda m, xs: m.caption(xs),
+                batch_size=64,
+                what="greedy caption + a map per word, 128 px scene",
+                unit="images/s",
+            )
+    if opts.quick:
+        return
+    scenes = ShapesGenerator(seed=2027).scenes(500)
+    for entry in registry.catalog(task="caption"):
+        measured = evaluate_shapes(registry.load_checkpoint(entry.name, device="cpu").model, scenes)
+        bar = quality_bar(entry.name)
+        yield Row(
+            "quality",
+            f"{entry.name}: exact caption, {len(scenes)} fresh scenes",
+            100 * measured["exact_match"],
+            "%",
+            target=f">= {100 * bar[1]:g}" if bar else "",
+            note=f"object F1 {measured['object_f1']:.1%}",
         )
-    print(
-        table(
-            f"Captioners on CPU ({torch.get_num_threads()} threads), 128 px",
-            [
-                "model",
-                "greedy + maps, median ms",
-                "beam 3 + maps, median ms",
-                "batched greedy images/s (64 per batch)",
-                "exact (500 fresh)",
-                "object F1",
-                "pointing game",
-                "mass in box",
-            ],
-            rows,
+        yield Row("quality", f"{entry.name}: pointing game", 100 * measured["pointing_game"], "%", target=">= 90")
+        yield Row(
+            "quality",
+            f"{entry.name}: attention mass inside the named object's box",
+            100 * measured["attention_correctness"],
+            "%",
+            target=">= 50",
         )
-    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks import run
+
+    return run.main(argv, scripts=["image"])
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

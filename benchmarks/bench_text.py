@@ -1,84 +1,72 @@
-"""Text (date) models: time to train the default model to 99.9 %, decoding latency and throughput.
+"""Text models: every date model (the RNN with each score function, the no-attention baseline, the
+Transformer) and the bottleneck pair. Load time, one-input latency, batch throughput on the CPU (and CUDA),
+and, in a full run, exact match on fresh held-out dates against the bar of tests/models.
 
-python -m benchmarks.bench_text            # everything (about 2 minutes on 2 cores)
-python -m benchmarks.bench_text --no-train # decoding only
+python -m benchmarks.bench_text [--quick] [--device cpu]
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
+from collections.abc import Iterator
 
-import torch
-
-from benchmarks.common import median_ms, table
+from benchmarks.common import Options, Row, quality_bar
+from benchmarks.speed import model_rows
 from models import registry
 from models.data.dates import DateGenerator
-from models.evaluate import decode_all, evaluate_dates
-from models.train import main as train_main
+from models.data.sequences import SequenceGenerator
+from models.evaluate import evaluate_dates
+
+TASKS = ("date", "experiment-reverse")
 
 
-def training_row() -> list[object]:
-    """Train date-additive from scratch with its defaults until 99.9 % on the validation set."""
-    start = time.perf_counter()
-    card = train_main(
-        [
-            "date",
-            "--attention",
-            "additive",
-            "--budget",
-            "120",
-            "--target",
-            "0.999",
-            "--no-save",
-            "--quiet",
-            "--eval-n",
-            "10000",
-        ]
-    )
-    wall = time.perf_counter() - start
-    metrics = card["metrics"]
-    return [
-        "train date-additive to ≥ 99.9 % (validation)",
-        f"{wall:.1f} s",
-        f"{card['training']['steps']} steps; 10k held-out exact {metrics['exact_match']:.2%}, "
-        f"alignment {metrics['alignment_accuracy']:.2%}",
-    ]
+def inputs(task: str, n: int) -> list[str]:
+    """``n`` distinct fresh inputs for a text task (held-out dates; sequences as long as in training)."""
+    if task == "date":
+        return [e.source for e in DateGenerator(seed=99, split="test").samples(n)]
+    kind = task.removeprefix("experiment-")
+    return [e.source for e in SequenceGenerator(kind, 5, 30, seed=99).samples(n)]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--no-train", action="store_true")
-    args = parser.parse_args(argv if argv is not None else sys.argv[2:] if sys.argv[0].endswith("run.py") else None)
-    rows = []
-    examples = DateGenerator(seed=99, split="test").samples(10_000)
-    texts = [e.source for e in examples]
+def rows(opts: Options) -> Iterator[Row]:
+    for task in TASKS:
+        batch = 1000 if task == "date" else 250
+        texts = inputs(task, opts.pick(batch, 5 * batch))
+        for entry in registry.catalog(task=task):
+            for device in opts.devices:
+                yield from model_rows(
+                    entry.name,
+                    device,
+                    opts,
+                    texts,
+                    run=lambda m, xs: m.decode(xs),
+                    batch_size=batch,
+                    what="greedy decode + attention weights",
+                    unit="texts/s",
+                )
+    if opts.quick:
+        return
+    examples = DateGenerator(seed=2027, split="test").samples(2000)
     for entry in registry.catalog(task="date"):
         model = registry.load_checkpoint(entry.name, device="cpu").model
-        one = median_ms(lambda m=model: m.decode(["TUESDAY, SEPTEMBER 25, 1984"]), repeat=100)
-        beam = median_ms(lambda m=model: m.decode(["TUESDAY, SEPTEMBER 25, 1984"], beam_width=5), repeat=30)
-        start = time.perf_counter()
-        decode_all(model, texts, batch_size=1000)
-        rate = len(texts) / (time.perf_counter() - start)
-        quality = evaluate_dates(model, examples[:2000])
-        rows.append([entry.name, f"{one:.2f}", f"{beam:.2f}", f"{rate:,.0f}", f"{quality['exact_match']:.2%}"])
-    print(
-        table(
-            f"Date models on CPU ({torch.get_num_threads()} threads)",
-            [
-                "model",
-                "greedy decode + attention, median ms",
-                "beam 5, median ms",
-                "batched dates/s (1000 per batch)",
-                "exact match (2k held-out)",
-            ],
-            rows,
+        measured = evaluate_dates(model, examples)
+        bar = quality_bar(entry.name)
+        note = "" if measured["alignment_accuracy"] is None else f"alignment {measured['alignment_accuracy']:.1%}"
+        yield Row(
+            "quality",
+            f"{entry.name}: exact match, {len(examples):,} fresh held-out dates",
+            100 * measured["exact_match"],
+            "%",
+            target=f">= {100 * bar[1]:g}" if bar else "",
+            note=note,
         )
-    )
-    if not args.no_train:
-        print(table("Training on CPU", ["what", "wall time", "result"], [training_row()]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks import run
+
+    return run.main(argv, scripts=["text"])
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,47 +1,70 @@
-"""Translation models: latency of one sentence with its attention, and quality on the test split.
+"""Translation models (English ↔ Korean): load time, one-sentence latency, batch throughput on the CPU (and
+CUDA), and, in a full run, chrF and BLEU on the test split. The bar of tests/models is relative: the model
+with attention must beat its same-size no-attention baseline by 3 chrF.
 
-python -m benchmarks.bench_translate
+python -m benchmarks.bench_translate [--quick] [--device cpu]
 """
 
 from __future__ import annotations
 
-import torch
+import sys
+from collections.abc import Iterator
 
-from benchmarks.common import median_ms, table
+from benchmarks.common import Options, Row
+from benchmarks.speed import model_rows
 from models import registry
 from models.data.tatoeba import read_pairs
 from models.train_translate import evaluate_translation, references
 
+DIRECTIONS = ("en-ko", "ko-en")
 
-def main() -> None:
-    rows = []
-    for direction in ("en-ko", "ko-en"):
+
+def rows(opts: Options) -> Iterator[Row]:
+    pairs = None
+    for direction in DIRECTIONS:
         entries = registry.catalog(task=f"translate-{direction}")
-        items = references([p for p in read_pairs() if p.split == "test"], direction)
+        if not entries:
+            continue
+        pairs = pairs or [p for p in read_pairs() if p.split == "test"]
+        items = references(pairs, direction)
+        sentences = [source for source, _ in items][: opts.pick(64, len(items))]
+        for entry in entries:
+            for device in opts.devices:
+                yield from model_rows(
+                    entry.name,
+                    device,
+                    opts,
+                    sentences,
+                    run=lambda m, xs: m.decode(xs),
+                    batch_size=64,
+                    what="greedy translation + attention weights, test-split sentences",
+                    unit="sentences/s",
+                )
+        if opts.quick:
+            continue
+        chrf = {}
         for entry in entries:
             model = registry.load_checkpoint(entry.name, device="cpu").model
-            sentence = "I love you." if direction == "en-ko" else "나는 널 사랑해."
-            greedy = median_ms(lambda m=model, s=sentence: m.decode([s]), repeat=50)
-            beam = median_ms(lambda m=model, s=sentence: m.decode([s], beam_width=5), repeat=20)
-            quality = evaluate_translation(model, items)
-            rows.append(
-                [entry.name, f"{greedy:.1f}", f"{beam:.1f}", quality["chrf"], quality["bleu"], quality["exact_match"]]
+            measured = evaluate_translation(model, items)
+            chrf[entry.name] = (entry.card["config"]["attention"], measured["chrf"], measured["bleu"])
+        baseline = next((c for a, c, _ in chrf.values() if a == "none"), None)
+        for name, (attention, value, bleu) in chrf.items():
+            relative = attention != "none" and baseline is not None
+            yield Row(
+                "quality",
+                f"{name}: chrF, test split ({len(items)} sentences)",
+                value,
+                "chrF",
+                target=f">= {baseline + 3:g}" if relative else "",
+                note=f"BLEU {bleu:.1f}" + (f"; target = no-attention baseline {baseline:g} + 3" if relative else ""),
             )
-    print(
-        table(
-            f"Translation on CPU ({torch.get_num_threads()} threads)",
-            [
-                "model",
-                "one sentence, greedy + attention, median ms",
-                "beam 5, median ms",
-                "test chrF",
-                "test BLEU",
-                "test exact",
-            ],
-            rows,
-        )
-    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks import run
+
+    return run.main(argv, scripts=["translate"])
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

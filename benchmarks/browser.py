@@ -1,0 +1,255 @@
+"""Drive the real app in headless Chromium (Playwright's async API) and time what a person does: from the
+moment an input is submitted to the moment its heatmap or overlay is drawn.
+
+Used by bench_startup.py (cold start), bench_browser.py (interaction latency) and bench_load.py (many
+sessions at once). tests/e2e/harness.py starts `streamlit run` and finds Chromium; this file only adds the
+timed actions. Elements are found by their widget keys (``.st-key-<key>``), so any language works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import random
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from PIL import Image
+
+# Installed in every page before the app's own scripts: small probes the waits below poll.
+PROBES = """
+window.__al = {
+  failed: () => document.querySelector('[data-testid="stException"]') !== null,
+  idle: () => {
+    const s = document.querySelector('[data-testid="stStatusWidget"]');
+    return !s || !s.innerText.toLowerCase().includes('running');
+  },
+  // the data of a drawn Plotly heatmap (keyed st.plotly_chart), or null while it is not drawn
+  chart: (key) => {
+    const el = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+    return el && el.data && el.data.length && el.querySelector('.heatmaplayer')
+      ? JSON.stringify(el.data[0].z) : null;
+  },
+  // the big per-word overlay of /image once its picture has loaded, or null
+  overlay: () => {
+    const img = document.querySelector('[role="tabpanel"] [data-testid="stImage"] img');
+    return img && img.complete && img.naturalWidth > 0 ? img.src : null;
+  },
+  changed: (now, before) => window.__al.failed() ? 'error' : (now !== null && now !== before ? 'ok' : false),
+  // the main content of a page is drawn
+  ready: (path) => {
+    if (window.__al.failed()) return 'error';
+    const q = (s) => document.querySelector(s) !== null;
+    const drawn = {
+      '/': () => window.__al.chart('home_example') !== null,
+      '/text': () => window.__al.chart('text_heatmap') !== null,
+      '/image': () => window.__al.overlay() !== null,
+      '/transformer': () => window.__al.chart('tf_map') !== null,
+      '/math': () => q('.st-key-math_reset') && q('[data-testid="stTable"]'),
+      '/experiments': () => q('.st-key-exp_live_start button'),
+    }[path];
+    return drawn && drawn() ? 'ok' : false;
+  },
+};
+"""
+PAGES = ("/", "/text", "/image", "/transformer", "/math", "/experiments")
+
+
+class Failed(Exception):
+    """An interaction that did not end with its result drawn."""
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def server_pid(port: int) -> int | None:
+    """The pid of the `streamlit run ... --server.port <port>` this process started (Linux /proc)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == os.getpid() and b"streamlit" in args and str(port).encode() in args:
+            return int(entry.name)
+    return None
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc), in bytes."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def server_errors(port: int) -> list[str]:
+    """The app's uncaught exceptions in the server log that tests/e2e/harness.py writes (the browser shows
+    them redacted): "KeyError: 'x' at app/pages/math.py:311", each once, in order."""
+    from tests.e2e.harness import ROOT
+
+    log = ROOT / "test-artifacts" / f"streamlit-{port}.log"
+    errors: list[str] = []
+    where = ""
+    for line in (log.read_text(encoding="utf-8", errors="replace") if log.is_file() else "").splitlines():
+        stripped = line.strip()
+        if stripped.startswith('File "') and str(ROOT) in stripped:
+            path, _, rest = stripped[6:].partition('", line ')
+            where = f"{Path(path).relative_to(ROOT)}:{rest.split(',')[0]}"
+        elif where and line and not line[0].isspace() and not line.startswith("Traceback"):
+            error = f"{stripped[:160]} at {where}"
+            if error not in errors:
+                errors.append(error)
+            where = ""
+    return errors
+
+
+class Session:
+    """One person in one browser context: opens pages from the sidebar, types dates, picks pictures."""
+
+    def __init__(self, page, url: str, lang: str, timeout_s: float, seed: int) -> None:
+        from models.data.dates import DateGenerator
+
+        self.page, self.url, self.lang, self.timeout_ms = page, url, lang, timeout_s * 1000
+        self.here: str | None = None  # the page shown, None before the first or after a failure
+        self.going_to = ""  # the page being opened
+        self.rng = random.Random(seed)
+        self.dates = [e.source for e in DateGenerator(seed=1000 + seed, split="test").samples(200)]
+        self.typed = 0
+        self.picked = 0  # the gallery scene /image shows
+        self.uploading = False  # /image shows the uploader
+
+    @classmethod
+    async def start(cls, browser, url: str, lang: str = "en", timeout_s: float = 120, seed: int = 0) -> Session:
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        await context.add_init_script(PROBES)
+        page = await context.new_page()
+        page.set_default_timeout(timeout_s * 1000)
+        return cls(page, url, lang, timeout_s, seed)
+
+    async def close(self) -> None:
+        await self.page.context.close()
+
+    # ------------------------------------------------------------------ waiting
+
+    async def _failed(self) -> Failed:
+        shown = await self.page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stException"]')].map(e => e.innerText).join(' | ')"""
+        )
+        port = int(self.url.rsplit(":", 1)[1].split("/")[0])
+        logged = server_errors(port)  # the browser shows a redacted message when showErrorDetails is off
+        detail = logged[-1] if logged else " ".join(shown.split())[:300]
+        return Failed(f"{self.here or self.going_to} shows an exception: {detail}")
+
+    async def wait(self, expression: str, arg: object = None) -> None:
+        """Until the probe ``expression`` is true; Failed if the page shows an exception meanwhile."""
+        handle = await self.page.wait_for_function(expression, arg=arg, timeout=self.timeout_ms)
+        if await handle.json_value() == "error":
+            raise await self._failed()
+
+    async def settle(self) -> None:
+        """Wait for Streamlit to finish the script run, then check that no exception is shown."""
+        await self.wait("() => window.__al.idle()")
+        await asyncio.sleep(0.2)
+        await self.wait("() => window.__al.idle()")
+        if await self.page.evaluate("() => window.__al.failed()"):
+            raise await self._failed()
+
+    async def _timed(self, act, done: str, arg: object = None) -> float:
+        """ms from ``act()`` to ``done`` (a probe expression) being true; then settle, untimed."""
+        start = time.perf_counter()
+        await act()
+        await self.wait(done, arg)
+        ms = (time.perf_counter() - start) * 1000
+        await self.settle()
+        return ms
+
+    # ------------------------------------------------------------------ actions
+
+    async def open(self, path: str) -> float:
+        """Go to a page (the first time by URL, then from the sidebar, as a person does) until it is drawn."""
+        if self.here is None:  # a new Streamlit session: its state starts afresh
+            target = self.url + path + ("?lang=ko" if self.lang == "ko" else "")
+            act = lambda: self.page.goto(target)  # noqa: E731
+            self.picked = 0
+        else:
+            act = self.page.locator(f'[data-testid="stSidebarNav"] a[href="{self.url}{path}"]').click
+        self.here, self.uploading, self.going_to = None, False, path
+        ms = await self._timed(act, "(path) => window.__al.ready(path)", path)
+        self.here = path
+        return ms
+
+    async def _type(self, key: str, chart: str, text: str) -> float:
+        box = self.page.locator(f".st-key-{key} input")
+        before = await self.page.evaluate("(k) => window.__al.chart(k)", chart)
+        await box.fill(text)
+        done = "([k, before]) => window.__al.changed(window.__al.chart(k), before)"
+        return await self._timed(lambda: box.press("Enter"), done, [chart, before])
+
+    def _next_date(self) -> str:
+        self.typed += 1
+        return self.dates[self.typed % len(self.dates)]
+
+    async def type_date(self) -> float:
+        """/text: type a date not typed before, press Enter, until its alignment heatmap is drawn."""
+        return await self._type("text_input_date", "text_heatmap", self._next_date())
+
+    async def type_transformer_date(self) -> float:
+        """/transformer: type a date not typed before, press Enter, until its attention map is drawn."""
+        return await self._type("tf_input", "tf_map", self._next_date())
+
+    async def pick_scene(self) -> float:
+        """/image: choose another gallery scene, until its caption's first overlay is drawn."""
+        count = await self.page.locator('[class*="st-key-image_pick_"] button').count()
+        self.picked = (self.picked + 1 + self.rng.randrange(max(count - 1, 1))) % max(count, 1)
+        before = await self.page.evaluate("() => window.__al.overlay()")
+        button = self.page.locator(f".st-key-image_pick_{self.picked} button")
+        return await self._timed(button.click, "(b) => window.__al.changed(window.__al.overlay(), b)", before)
+
+    async def upload(self, data: bytes, name: str = "scene.png") -> float:
+        """/image: upload a picture, until its caption's first overlay is drawn."""
+        if not self.uploading:
+            await self.page.locator(".st-key-image_source button").nth(2).click()  # gallery, builder, upload, camera
+            await self.page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
+            await self.settle()
+            self.uploading = True
+        before = await self.page.evaluate("() => window.__al.overlay()")
+        files = [{"name": name, "mimeType": "image/png", "buffer": data}]
+        field = self.page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+        return await self._timed(
+            lambda: field.set_input_files(files=files), "(b) => window.__al.changed(window.__al.overlay(), b)", before
+        )
+
+
+@asynccontextmanager
+async def app_and_browsers(count: int = 1) -> AsyncIterator[tuple[str, int, list]]:
+    """(url, port, browsers): one `streamlit run` on localhost and ``count`` headless Chromiums."""
+    from playwright.async_api import async_playwright
+
+    from tests.e2e.harness import free_port, launch_browser, running_app
+
+    port = free_port()
+    with running_app(port=port) as url:
+        async with async_playwright() as playwright:
+            browsers = [await launch_browser(playwright) for _ in range(count)]
+            try:
+                yield url, port, browsers
+            finally:
+                for browser in browsers:
+                    await browser.close()

@@ -1,0 +1,101 @@
+"""The benchmark report's own arithmetic: percentiles, targets, the table and its JSON, the load plan."""
+
+import json
+
+import numpy as np
+import pytest
+
+from benchmarks.bench_load import NEEDS, plan
+from benchmarks.bench_training import first_crossing
+from benchmarks.common import Row, fmt_value, percentile, table, write_json
+
+
+@pytest.mark.parametrize("q", [0, 25, 50, 90, 95, 100])
+def test_percentile_matches_numpy_linear_interpolation(q):
+    values = [12.0, 3.5, 7.25, 100.0, 0.5, 42.0, 8.0]
+    assert percentile(values, q) == pytest.approx(np.percentile(values, q))
+
+
+def test_percentile_of_nothing_is_an_error():
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def test_row_meets_its_target_or_says_it_has_none():
+    assert Row("app", "first paint", 2.4, "s", target="<= 3").ok is True
+    assert Row("app", "first paint", 3.2, "s", target="<= 3").ok is False
+    assert Row("load", "success rate", 100.0, "%", target="== 100").ok is True
+    assert Row("load", "success rate", 96.7, "%", target="== 100").ok is False
+    assert Row("quality", "exact", 99.95, "%", target=">= 99.9").ok is True
+    assert Row("model", "load", 12.0, "ms").ok is None
+    assert Row("app", "first paint", None, "s", target="<= 3").ok is None
+    assert Row("app", "first paint", 2.4, "s", target="<= 3").target_text() == "≤ 3"
+
+
+def test_table_has_one_line_per_row_under_one_header():
+    rows = [Row("browser", "/text median", 120.4, "ms", target="<= 150"), Row("load", "peak RSS", 812.0, "MiB")]
+    lines = table(rows).splitlines()
+    assert lines[0].split("|")[1].strip() == "area"
+    assert len(lines) == 2 + len(rows)
+    assert "✓" in lines[2] and "≤ 150" in lines[2]
+    assert "812" in lines[3]
+
+
+def test_json_keeps_every_row_with_its_verdict(tmp_path):
+    rows = [Row("app", "first paint", 3.5, "s", target="<= 3", note="median of 3")]
+    path = tmp_path / "out" / "results.json"
+    write_json(path, rows, {"quick": True})
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["quick"] is True and document["machine"]
+    assert document["rows"] == [
+        {
+            "area": "app",
+            "measure": "first paint",
+            "value": 3.5,
+            "unit": "s",
+            "target": "<= 3",
+            "note": "median of 3",
+            "ok": False,
+        }
+    ]
+
+
+def test_numbers_are_formatted_for_people():
+    assert [fmt_value(v) for v in (None, 0, 30, 1234.6, 123.4, 12.34, 1.234, 0.01234)] == [
+        "—",
+        "0",
+        "30",
+        "1,235",
+        "123",
+        "12.3",
+        "1.23",
+        "0.0123",
+    ]
+
+
+@pytest.mark.parametrize("session", range(12))
+def test_load_plan_opens_a_page_before_acting_on_it(session):
+    steps = plan(session, 10)
+    assert len(steps) == 10
+    here = None
+    for step in steps:
+        if step.startswith("/"):
+            assert step != here, f"opens {step} twice in a row: {steps}"
+            here = step
+        else:
+            assert here == NEEDS[step], f"{step} on {here}: {steps}"
+
+
+def test_sessions_start_on_different_pages():
+    assert len({plan(s, 1)[0] for s in range(6)}) >= 3
+
+
+def test_training_time_is_the_first_evaluation_over_the_bar():
+    history = [
+        {"step": 10, "seconds": 5.0, "exact_match": 0.5},
+        {"step": 20, "seconds": 9.0, "exact_match": 0.9991},
+        {"step": 30, "seconds": 14.0, "exact_match": 1.0},
+    ]
+    assert first_crossing(history, "exact_match", 0.999)["seconds"] == 9.0
+    assert first_crossing(history, "exact_match", 1.01) is None
+    assert first_crossing(history, "chrf", 10) is None
