@@ -43,7 +43,7 @@ def heatmap_chart(alignment: Alignment, key: str, title: str = "", compact: bool
 
 def downloads(alignment: Alignment, stem: str, key: str, **extra: object) -> None:
     """CSV and JSON of the weights (the PNG comes from the chart's camera button)."""
-    left, right, note = st.columns([1, 1, 3])
+    left, right, note = st.columns([1, 1.2, 2.5], vertical_alignment="center")
     left.download_button(
         t("text.download_csv"),
         heatmap.alignment_csv(alignment),

@@ -39,7 +39,7 @@ def main() -> None:
                 page.get_by_text(args.wait_text).first.wait_for(timeout=60_000)
                 wait_until_idle(page)
             wait_for_charts(page)
-            page.wait_for_timeout(1200)
+            page.wait_for_timeout(3000)
             if args.full:  # Streamlit scrolls inside its own container: grow the window to fit it
                 height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
                 page.set_viewport_size({"width": args.width, "height": max(args.height, height + 40)})
