@@ -12,9 +12,12 @@ def test_results_chart_and_summary():
 
 def test_a_long_input_through_both_models():
     at = open_app("experiments")
-    at.text_input(key="exp_input").set_value("qkzdwmnpqrstuwxzabcdefghkmnpqrstuwxzabcdefghkmnp").run()
+    typed = "qkzdwmnpqrstuwxzabcdefghkmnpqrstuwxzabcdefghk"  # 45 symbols: 1.5 L, the longest the models read
+    at.text_input(key="exp_input").set_value(typed).run()
     assert_clean(at)
+    assert not at.error
     assert any("right answer" in m.value for m in at.markdown)
+    assert any(typed[::-1] in m.value for m in at.markdown), "the reversed input, shown as the right answer"
     assert at.get("plotly_chart"), "the attention model's heatmap"
 
 
