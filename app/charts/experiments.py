@@ -7,6 +7,8 @@ import pandas as pd
 
 __all__ = ["accuracy_by_length", "training_curves"]
 
+HEIGHT = 380  # pixels of the accuracy chart
+
 
 def accuracy_by_length(
     results: dict,
@@ -41,10 +43,10 @@ def accuracy_by_length(
         layers.insert(0, alt.Chart(band).mark_rect(opacity=0.08, color="#1a56db").encode(x="start:Q", x2="end:Q"))
         layers.append(
             alt.Chart(band)
-            .mark_text(align="left", dx=4, dy=-6, fontSize=14, color="#1a56db")
-            .encode(x="start:Q", y=alt.value(12), text="label:N")
+            .mark_text(align="left", dx=6, fontSize=14, color="#1a56db")
+            .encode(x="start:Q", y=alt.value(HEIGHT - 14), text="label:N")  # bottom left: no line passes there
         )
-    return alt.layer(*layers).properties(height=380).configure_axis(labelFontSize=14, titleFontSize=16)
+    return alt.layer(*layers).properties(height=HEIGHT).configure_axis(labelFontSize=14, titleFontSize=16)
 
 
 def training_curves(records: list[dict], *, loss_title: str, accuracy_title: str, x_title: str) -> alt.HConcatChart:

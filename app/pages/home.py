@@ -45,7 +45,8 @@ with example_right:
 
 st.subheader(t("home.map_title"))
 tours = [p for p in PAGES if p.name != "home"]
-columns = st.columns(len(tours))
+per_row = 3  # five cards in one row clip their titles on a projector's width
+columns = [c for start in range(0, len(tours), per_row) for c in st.columns(per_row)][: len(tours)]
 for column, spec in zip(columns, tours, strict=True):
     with column, st.container(border=True, height="stretch"):
         if spec.exists:

@@ -229,7 +229,7 @@ with tab_grid:
     sheet = overlay.overlay_grid(best, cmap, opacity)
     buffer = io.BytesIO()
     sheet.save(buffer, format="PNG")
-    d1, d2, _ = st.columns([1, 1, 3])
+    d1, d2, _ = st.columns([1.3, 1.3, 2])
     d1.download_button(
         t("image.download_png"),
         buffer.getvalue(),

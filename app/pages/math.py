@@ -123,7 +123,7 @@ def worked_example() -> None:
     params0 = wx.default_parameters()
     st.write(t("math.example_intro"))
 
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.columns([1, 1], gap="large")
     with left:
         st.markdown(f"**{t('math.states_label')}**")
         states_frame = st.data_editor(
@@ -133,7 +133,7 @@ def worked_example() -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "token": st.column_config.TextColumn(t("math.col_token"), max_chars=12, width="medium"),
+                "token": st.column_config.TextColumn(t("math.col_token"), max_chars=12, width="small"),
                 **number_columns(COLUMNS),
             },
         )

@@ -130,3 +130,60 @@ def wait_for_charts(page, timeout: float = 30_000) -> None:
                      '.main-svg .heatmaplayer, .main-svg .barlayer, .main-svg .scatterlayer'))""",
         timeout=timeout,
     )
+
+
+def wait_until_drawn(page, timeout: float = 30_000) -> None:
+    """Wait until no element shows Streamlit's grey skeleton: tables and editors draw once their code,
+    loaded lazily, has arrived, which can be after the script run ends."""
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')""", timeout=timeout)
+
+
+@contextmanager
+def rerun(page, quiet_ms: int = 300, timeout: float = 60_000):
+    """Around an action that reruns the script (a click, key presses): wait until that run has ended.
+
+    Streamlit marks the app ``data-test-script-state="running"`` from the moment the browser asks for a
+    run until the run ends; wait_until_idle cannot tell "not started yet" from "over", this can. Key
+    presses on a slider may start a second run right after the first: the state must stay quiet a while.
+    """
+    page.evaluate(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            window.__alRunSeen = false;
+            window.__alRunChanged = performance.now();
+            window.__alRunObserver?.disconnect();
+            window.__alRunObserver = new MutationObserver(() => {
+                window.__alRunChanged = performance.now();
+                if (app.getAttribute('data-test-script-state') === 'running') window.__alRunSeen = true;
+            });
+            window.__alRunObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+        }"""
+    )
+    yield
+    page.wait_for_function(
+        """quiet => window.__alRunSeen
+            && document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') !== 'running'
+            && performance.now() - window.__alRunChanged > quiet""",
+        arg=quiet_ms,
+        timeout=timeout,
+    )
+
+
+WHOLE_PAGE_CSS = """
+html, body, #root, [data-testid="stApp"], [data-testid="stMain"] {
+    height: auto !important; overflow: visible !important;
+}
+[data-testid="stAppViewContainer"] {
+    position: static !important; height: auto !important; overflow: visible !important;
+}
+"""
+
+
+def screenshot_whole_page(page, path: Path | str) -> None:
+    """A screenshot of the whole app. Streamlit scrolls inside its main element, so Playwright's full_page
+    sees one screen: for the shot, let the document grow with the content (no resize, so no redraw)."""
+    style = page.add_style_tag(content=WHOLE_PAGE_CSS)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        style.evaluate("element => element.remove()")
