@@ -18,13 +18,13 @@ def pct(value) -> str:
 
 
 def main() -> None:
-    entries = registry.catalog()
+    entries = sorted(registry.catalog(), key=lambda e: (e.task, e.card.get("order", 0), e.name))
     print("| model | task | size | trained in | quality (fresh held-out data) |")
     print("| --- | --- | --- | --- | --- |")
     for e in entries:
         card, m = e.card, e.card.get("metrics", {})
         size = f"{card['weights']['bytes'] / 2**20:.1f} MB"
-        wall = f"{card['training']['wall_time_s'] / 60:.1f} min"
+        wall = f"{card['training']['wall_time_s'] / 60:.1f} min" + (" ¹" if "shared" in card["training"].get("note", "") else "")
         if e.task == "date":
             fam = m.get("per_family", {})
             quality = (
@@ -41,9 +41,16 @@ def main() -> None:
         elif e.task.startswith("experiment"):
             lt = m.get("longest_third", {})
             quality = f"exact {pct(lt.get('exact'))} on lengths ≥ {m.get('longest_third_from')}"
+        elif e.task.startswith("translate"):
+            test, train = m.get("test", {}), m.get("training_sample", {})
+            quality = (
+                f"test ({test.get('n')} sentences): chrF {test.get('chrf')}, BLEU {test.get('bleu')}, "
+                f"exact {pct(test.get('exact_match'))}; 500 training sentences exact {pct(train.get('exact_match'))}"
+            )
         else:
             quality = ", ".join(f"{k} {v}" for k, v in m.items() if isinstance(v, float))
         print(f"| `{e.name}` | {e.task} | {size} | {wall} | {quality} |")
+    print("\n¹ trained while other jobs shared the 2 cores (fixed step count); the card's note gives the alone time.")
 
 
 if __name__ == "__main__":
