@@ -24,7 +24,8 @@ def main() -> None:
     for e in entries:
         card, m = e.card, e.card.get("metrics", {})
         size = f"{card['weights']['bytes'] / 2**20:.1f} MB"
-        wall = f"{card['training']['wall_time_s'] / 60:.1f} min" + (" ¹" if "shared" in card["training"].get("note", "") else "")
+        shared = "shared" in card["training"].get("note", "")  # timed while other jobs used the cores
+        wall = f"{card['training']['wall_time_s'] / 60:.1f} min" + (" ¹" if shared else "")
         if e.task == "date":
             fam = m.get("per_family", {})
             quality = (

@@ -27,6 +27,7 @@ from app import services
 from app.i18n import t
 from models import registry
 from models.registry import CheckpointError
+from tests.unit.test_registry import Tiny  # the same one-layer model the registry tests use
 
 # ----------------------------------------------------------------------------------------------- text
 
@@ -240,15 +241,6 @@ def test_file_over_the_upload_cap_is_refused_and_one_at_the_cap_is_not():
 
 
 # ----------------------------------------------------------------------------------------------- checkpoints
-
-
-class Tiny(nn.Module):
-    def __init__(self, width: int):
-        super().__init__()
-        self.layer = nn.Linear(3, width)
-
-    def forward(self, x):
-        return self.layer(x)
 
 
 registry.register_kind("bad-input-tiny", lambda card: Tiny(card["config"]["width"]))
