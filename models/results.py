@@ -7,11 +7,12 @@ Each type checks its own shapes when it is made, and says what it expected.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 from PIL import Image
 
-__all__ = ["Alignment", "AttentionStep", "TransformerAttention", "VisualAttention"]
+__all__ = ["Alignment", "AttentionStep", "InputCheck", "ProblemKind", "TransformerAttention", "VisualAttention"]
 
 _TOL = 1e-3  # rows of float32 softmax sum to 1 within this
 
@@ -26,6 +27,35 @@ def _check_distributions(name: str, weights: np.ndarray, axes: tuple[int, ...]) 
         worst = float(np.abs(sums - 1).max())
         if worst > _TOL:
             raise ValueError(f"each {name} map must sum to 1; the worst sums to {1 + worst:.4f} or {1 - worst:.4f}.")
+
+
+class ProblemKind(StrEnum):
+    """Why an input cannot be used (or can, with a note). The app looks the message up by language:
+    ``errors.<value>`` in app/locales; a kind never carries an English sentence."""
+
+    EMPTY = "empty"  # nothing to read
+    TOO_LONG = "too_long"  # count characters, the model reads at most limit
+    TOO_LONG_PIECES = "too_long_pieces"  # count word pieces, at most limit
+    UNKNOWN_CHARS = "unknown_chars"  # items: characters the model has never seen
+    UNCOVERED = "uncovered"  # items: words with characters the tokenizer cannot cover (still decoded: a note)
+    IMAGE_EMPTY = "image_empty"
+    IMAGE_TOO_BIG = "image_too_big"  # count bytes, limit bytes
+    IMAGE_BOMB = "image_bomb"  # items: (width, height)
+    IMAGE_BOMB_UNKNOWN = "image_bomb_unknown"  # limit pixels
+    IMAGE_CORRUPT = "image_corrupt"  # items: (what the decoder said,)
+    IMAGE_UNREADABLE = "image_unreadable"
+    IMAGE_TOO_SMALL = "image_too_small"  # items: (width, height), limit: the smallest side
+    IMAGE_ANIMATED = "image_animated"  # count frames; the first is used (a note)
+
+
+@dataclass(frozen=True)
+class InputCheck:
+    """What is wrong with one input: a kind, and the facts its message needs (never the message itself)."""
+
+    kind: ProblemKind
+    items: tuple[str, ...] = ()  # the characters, words or details the message names
+    count: int = 0  # how many (characters, pieces, bytes, frames), where the kind has a number
+    limit: int = 0  # the most (or least) the model accepts
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from models import decoding
 from models.attention import Attention, attend
-from models.results import Alignment, AttentionStep
+from models.results import Alignment, AttentionStep, InputCheck, ProblemKind
 from models.tokenizers import WORD_START, PieceTokenizer, load_tokenizer
 from models.vocab import Vocab
 
@@ -318,18 +318,37 @@ class Seq2Seq(nn.Module):
             )
         return steps
 
-    def check_input(self, text: str) -> tuple[str, list[str] | int] | None:
-        """None when ``text`` can be decoded, else ("empty" | "too_long" | "unknown", detail)."""
-        if not text.strip():
-            return ("empty", [])
-        tokens = self.tokenize(text)
-        if len(tokens) > self.cfg.max_source_len:
-            return ("too_long", len(tokens))
-        if isinstance(self.src_tokenizer, PieceTokenizer):
-            uncovered = self.src_tokenizer.uncovered(text)
-            return ("uncovered", uncovered) if uncovered else None
-        unknown = self.src_vocab.unknown(tokens)
-        return ("unknown", unknown) if unknown else None
+    @property
+    def max_source_len(self) -> int:
+        return self.cfg.max_source_len
+
+    @property
+    def reads_pieces(self) -> bool:
+        return isinstance(self.src_tokenizer, PieceTokenizer)
+
+    def check_input(self, text: str) -> InputCheck | None:
+        """None when ``text`` can be decoded, else what is wrong with it (see models.results.ProblemKind)."""
+        return check_text_input(self, self.src_vocab, text)
+
+    def known_text(self, text: str) -> str:
+        if self.reads_pieces:
+            return " ".join(w for w in text.split() if not self.src_tokenizer.uncovered(w))
+        return " ".join("".join(c for c in text if c in self.src_vocab).split())
+
+
+def check_text_input(model, vocab: Vocab, text: str) -> InputCheck | None:
+    """The input checks every text model shares: empty, too long, characters (or words) it cannot read."""
+    if not text.strip():
+        return InputCheck(ProblemKind.EMPTY)
+    tokens = model.tokenize(text)
+    if len(tokens) > model.max_source_len:
+        kind = ProblemKind.TOO_LONG_PIECES if model.reads_pieces else ProblemKind.TOO_LONG
+        return InputCheck(kind, count=len(tokens), limit=model.max_source_len)
+    if model.reads_pieces:
+        uncovered = model.src_tokenizer.uncovered(text)
+        return InputCheck(ProblemKind.UNCOVERED, items=tuple(uncovered)) if uncovered else None
+    unknown = vocab.unknown(tokens)
+    return InputCheck(ProblemKind.UNKNOWN_CHARS, items=tuple(unknown), count=len(unknown)) if unknown else None
 
 
 def word_ids(pieces: list[str]) -> list[int]:

@@ -26,7 +26,8 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from models import decoding
-from models.results import Alignment, TransformerAttention
+from models.results import Alignment, InputCheck, TransformerAttention
+from models.seq2seq import check_text_input
 from models.vocab import BOS, Vocab
 
 __all__ = ["MultiHeadAttention", "Transformer", "TransformerConfig", "build", "scaled_dot_product_attention"]
@@ -210,15 +211,18 @@ class Transformer(nn.Module):
     def tokenize(self, text: str) -> list[str]:
         return list(text)
 
-    def check_input(self, text: str) -> tuple[str, list[str] | int] | None:
-        """None when ``text`` can be decoded, else ("empty" | "too_long" | "unknown", detail)."""
-        if not text.strip():
-            return ("empty", [])
-        tokens = self.tokenize(text)
-        if len(tokens) > self.cfg.max_source_len:
-            return ("too_long", len(tokens))
-        unknown = self.src_vocab.unknown(tokens)
-        return ("unknown", unknown) if unknown else None
+    @property
+    def max_source_len(self) -> int:
+        return self.cfg.max_source_len
+
+    reads_pieces = False  # one token per character
+
+    def check_input(self, text: str) -> InputCheck | None:
+        """None when ``text`` can be decoded, else what is wrong with it (see models.results.ProblemKind)."""
+        return check_text_input(self, self.src_vocab, text)
+
+    def known_text(self, text: str) -> str:
+        return " ".join("".join(c for c in text if c in self.src_vocab).split())
 
     def _search(self, texts: list[str], beam_width: int) -> tuple[list[list[str]], list[list[decoding.Hypothesis]]]:
         sources = [self.tokenize(t) for t in texts]
