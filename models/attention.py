@@ -30,7 +30,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-__all__ = ["KINDS", "Attention", "attend", "masked_softmax", "score"]
+__all__ = ["KINDS", "Attention", "attend", "dot_scores", "masked_softmax", "scaled_dot_scores"]
 
 KINDS = ("additive", "dot", "general", "scaled_dot")
 
@@ -55,22 +55,14 @@ def attend(scores: Tensor, values: Tensor, mask: Tensor | None) -> tuple[Tensor,
     return context, weights
 
 
-def score(kind: str, query: Tensor, keys: Tensor, module: Attention | None = None) -> Tensor:
-    """Raw scores e = score(q, h) for every query and key: (B, T, D_q), (B, S, D_k) -> (B, T, S).
+def dot_scores(query: Tensor, keys: Tensor) -> Tensor:
+    """e = qᵀh for every query and key: (B, T, D), (B, S, D) -> (B, T, S)."""
+    return torch.bmm(query, keys.transpose(1, 2))  # (B, T, D) x (B, D, S) -> (B, T, S)
 
-    ``general`` and ``additive`` need the learned weights of an ``Attention`` module.
-    """
-    if kind == "dot":
-        return torch.bmm(query, keys.transpose(1, 2))  # (B, T, D) x (B, D, S) -> (B, T, S)
-    if kind == "scaled_dot":
-        return torch.bmm(query, keys.transpose(1, 2)) / math.sqrt(query.size(-1))
-    if module is None:
-        raise ValueError(f"the {kind} score has learned weights: pass the Attention module")
-    if kind == "general":
-        return torch.bmm(module.W(query), keys.transpose(1, 2))  # (Wᵀq)ᵀh = qᵀWh, one matmul per query
-    if kind == "additive":
-        return module.additive_scores(query, module.W_k(keys))
-    raise ValueError(f"unknown score function {kind!r}; known: {', '.join(KINDS)}")
+
+def scaled_dot_scores(query: Tensor, keys: Tensor) -> Tensor:
+    """e = qᵀh / √d: the dot score kept at unit variance whatever the size d (Vaswani et al. 2017)."""
+    return dot_scores(query, keys) / math.sqrt(query.size(-1))
 
 
 class Attention(nn.Module):
@@ -122,17 +114,36 @@ class Attention(nn.Module):
         hidden = torch.tanh(self.W_q(query).unsqueeze(2) + projected_keys.unsqueeze(1))  # (B, T, S, A)
         return self.v(hidden).squeeze(-1)  # (B, T, S)
 
-    def scores(self, query: Tensor, keys: Tensor, prepared: Tensor | None = None) -> Tensor:
-        """Raw scores (B, T, S) of each query (B, T, D_q) against each key (B, S, D_k)."""
-        if self.kind == "additive":
-            return self.additive_scores(query, self.prepare(keys) if prepared is None else prepared)
-        return score(self.kind, query, keys, self)
+    def scores(
+        self, query: Tensor, keys: Tensor, prepared: Tensor | None = None, previous: Tensor | None = None
+    ) -> Tensor:
+        """Raw scores (B, T, S) of each query (B, T, D_q) against each key (B, S, D_k): the one place that
+        says which formula a kind uses.
+
+        prepared: ``prepare(keys)``, when the caller computed it once per input; previous: α_{t-1} (B, S),
+        for location-aware attention (zeros at the first step).
+        """
+        if self.kind == "dot":
+            return dot_scores(query, keys)
+        if self.kind == "scaled_dot":
+            return scaled_dot_scores(query, keys)
+        if self.kind == "general":
+            return torch.bmm(self.W(query), keys.transpose(1, 2))  # (Wᵀq)ᵀh = qᵀWh, one matmul per query
+        projected = self.prepare(keys) if prepared is None else prepared  # W_k h: (B, S, A)
+        if self.location_kernel:
+            projected = projected + self.location_features(previous)  # W_k h_j + U f_j
+        return self.additive_scores(query, projected)
 
     def forward(
-        self, query: Tensor, keys: Tensor, mask: Tensor | None = None, prepared: Tensor | None = None
+        self,
+        query: Tensor,
+        keys: Tensor,
+        mask: Tensor | None = None,
+        prepared: Tensor | None = None,
+        previous: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
         """(context, weights) for queries (B, T, D_q) over keys = values (B, S, D_k).
 
         mask: (B, S), True for real input positions -> context (B, T, D_k), weights (B, T, S)
         """
-        return attend(self.scores(query, keys, prepared), keys, mask)
+        return attend(self.scores(query, keys, prepared, previous), keys, mask)

@@ -1,7 +1,7 @@
 """Show, Attend and Tell (Xu et al. 2015): a CNN sees the image, an LSTM writes the caption, and at
 every word the LSTM looks at a different part of the CNN's feature grid.
 
-    image (B, 3, H, W) ──CNN──▶ feature grid (B, F, h, w) ──flatten, + position──▶ a_1..a_P   (P = h·w regions)
+    image (B, 3, H, W) ──CNN──▶ feature grid (B, C, h, w) ──flatten, + position──▶ a_1..a_P   (P = h·w regions)
 
     for each word t:
         α_t, z_t = attention(h_{t-1}, a)            additive score, softmax over the P regions
@@ -19,7 +19,7 @@ with ImageNet weights only when asked (``pretrained=True``) and only from the lo
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,14 +31,14 @@ from torchvision.transforms import functional as TF
 
 from models import decoding
 from models.attention import Attention
+from models.decoding import DecoderState
 from models.results import VisualAttention
-from models.vocab import Vocab
+from models.vocab import Vocab, next_token_log_probs
 
 __all__ = ["Captioner", "CaptionerConfig", "PretrainedWeightsMissing", "build", "prepare_image"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-NEVER_WRITTEN = [0, 1, 3]  # <pad>, <sos>, <unk>
 
 
 class PretrainedWeightsMissing(RuntimeError):
@@ -121,6 +121,16 @@ def resnet_encoder(name: str, pretrained: bool, grid: int) -> tuple[nn.Module, i
     return body, net.fc.in_features
 
 
+@dataclass(frozen=True)
+class CaptionerState(DecoderState):
+    """What the LSTM carries from one word to the next (batch axis first everywhere)."""
+
+    features: Tensor  # (B, P, C) the annotation vectors a_1..a_P, position added
+    keys: Tensor  # (B, P, A) W_k a, computed once per image
+    h: Tensor  # (B, H) the LSTM's state
+    c: Tensor  # (B, H) the LSTM's cell
+
+
 class Captioner(nn.Module):
     """CNN encoder + LSTM decoder with soft attention over the feature grid, and its vocabulary."""
 
@@ -135,22 +145,22 @@ class Captioner(nn.Module):
                     f"grid {cfg.image_size // 8}, not {cfg.grid}"
                 )
             self.encoder = SlimEncoder(cfg.widths, cfg.wide_view)
-            F = self.encoder.out_channels
+            C = self.encoder.out_channels
         else:
-            self.encoder, F = resnet_encoder(cfg.encoder, pretrained, cfg.grid)
+            self.encoder, C = resnet_encoder(cfg.encoder, pretrained, cfg.grid)
         H, V = cfg.hidden_dim, len(cfg.vocab)
-        self.feature_dim = F
+        self.feature_dim = C
         # where each region is: a learned vector per grid cell, added to its features, so that the decoder
         # can ask for "the next object to the right" (CNN features alone say little about position)
-        self.position = nn.Parameter(torch.randn(1, cfg.grid * cfg.grid, F) * 0.02)
+        self.position = nn.Parameter(torch.randn(1, cfg.grid * cfg.grid, C) * 0.02)
         self.embed = nn.Embedding(V, cfg.embed_dim, padding_idx=0)
-        self.attention = Attention("additive", query_dim=H, key_dim=F, attention_dim=cfg.attention_dim)
-        self.init_h = nn.Linear(F, H)  # h_0 = W_h · mean(a), as in the paper
-        self.init_c = nn.Linear(F, H)
+        self.attention = Attention("additive", query_dim=H, key_dim=C, attention_dim=cfg.attention_dim)
+        self.init_h = nn.Linear(C, H)  # h_0 = W_h · mean(a), as in the paper
+        self.init_c = nn.Linear(C, H)
         self.f_beta = nn.Linear(H, 1)  # β_t = σ(w_β · h_{t-1}), a scalar gate per word
-        self.lstm = nn.LSTMCell(cfg.embed_dim + F, H)
+        self.lstm = nn.LSTMCell(cfg.embed_dim + C, H)
         self.dropout = nn.Dropout(cfg.dropout)
-        self.out = nn.Linear(H + (F if cfg.deep_output else 0), V)
+        self.out = nn.Linear(H + (C if cfg.deep_output else 0), V)
 
     @property
     def device(self) -> torch.device:
@@ -158,33 +168,33 @@ class Captioner(nn.Module):
 
     # ------------------------------------------------------------------ encoder
 
-    def encode(self, images: Tensor) -> dict[str, Tensor]:
-        """images (B, 3, S, S) in [0, 1] -> the decoder's start state (features (B, P, F), h, c, keys)."""
+    def encode(self, images: Tensor) -> CaptionerState:
+        """images (B, 3, S, S) in [0, 1] -> the decoder's start state (features (B, P, C), h, c, keys)."""
         if self.cfg.normalize:
             images = TF.normalize(images, IMAGENET_MEAN, IMAGENET_STD)
-        grid = self.encoder(images)  # (B, F, h, w)
-        B, F, h, w = grid.shape
-        features = grid.flatten(2).transpose(1, 2) + self.position  # (B, P, F) with P = h·w, row by row
-        mean = features.mean(1)  # (B, F)
-        return {
-            "features": features,
-            "keys": self.attention.prepare(features),  # W_k a: computed once per image, (B, P, A)
-            "h": torch.tanh(self.init_h(mean)),  # (B, H)
-            "c": torch.tanh(self.init_c(mean)),  # (B, H)
-        }
+        grid = self.encoder(images)  # (B, C, h, w)
+        B, C, h, w = grid.shape
+        features = grid.flatten(2).transpose(1, 2) + self.position  # (B, P, C) with P = h·w, row by row
+        mean = features.mean(1)  # (B, C)
+        return CaptionerState(
+            features=features,
+            keys=self.attention.prepare(features),  # W_k a: computed once per image, (B, P, A)
+            h=torch.tanh(self.init_h(mean)),  # (B, H)
+            c=torch.tanh(self.init_c(mean)),  # (B, H)
+        )
 
     # ------------------------------------------------------------------ decoder
 
-    def _step(self, state: dict[str, Tensor], y_prev: Tensor) -> tuple[Tensor, dict[str, Tensor], Tensor, Tensor]:
+    def _step(self, state: CaptionerState, y_prev: Tensor) -> tuple[Tensor, CaptionerState, Tensor, Tensor]:
         """One word: y_prev (B,) -> logits (B, V), new state, α (B, P), β (B,)."""
-        context, alpha = self.attention(state["h"][:, None], state["features"], prepared=state["keys"])
-        context, alpha = context[:, 0], alpha[:, 0]  # (B, F), (B, P)
-        beta = torch.sigmoid(self.f_beta(state["h"])) if self.cfg.gate else torch.ones_like(state["h"][:, :1])
-        x = torch.cat([self.embed(y_prev), beta * context], dim=-1)  # (B, E + F)
-        h, c = self.lstm(x, (state["h"], state["c"]))
-        features = torch.cat([h, beta * context], dim=-1) if self.cfg.deep_output else h  # (B, H [+ F])
+        context, alpha = self.attention(state.h[:, None], state.features, prepared=state.keys)
+        context, alpha = context[:, 0], alpha[:, 0]  # (B, C), (B, P)
+        beta = torch.sigmoid(self.f_beta(state.h)) if self.cfg.gate else torch.ones_like(state.h[:, :1])
+        x = torch.cat([self.embed(y_prev), beta * context], dim=-1)  # (B, E + C)
+        h, c = self.lstm(x, (state.h, state.c))
+        features = torch.cat([h, beta * context], dim=-1) if self.cfg.deep_output else h  # (B, H [+ C])
         logits = self.out(self.dropout(features))  # (B, V)
-        return logits, {**state, "h": h, "c": c}, alpha, beta[:, 0]
+        return logits, replace(state, h=h, c=c), alpha, beta[:, 0]
 
     def forward(self, images: Tensor, y_in: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """Teacher forcing: images (B, 3, S, S), y_in (B, T) -> logits (B, T, V), α (B, T, P), β (B, T)."""
@@ -197,12 +207,10 @@ class Captioner(nn.Module):
             betas.append(beta)
         return torch.stack(logits, 1), torch.stack(alphas, 1), torch.stack(betas, 1)
 
-    def step(self, state: dict[str, Tensor], y_prev: Tensor) -> tuple[Tensor, dict[str, Tensor], dict[str, Tensor]]:
+    def step(self, state: CaptionerState, y_prev: Tensor) -> tuple[Tensor, CaptionerState, dict[str, Tensor]]:
         """One decoding step for models/decoding.py: log-probs (N, V), state, {"weights": α, "gate": β}."""
         logits, state, alpha, beta = self._step(state, y_prev)
-        logits = logits.float()
-        logits[:, NEVER_WRITTEN] = float("-inf")
-        return torch.log_softmax(logits, dim=-1), state, {"weights": alpha, "gate": beta}
+        return next_token_log_probs(logits), state, {"weights": alpha, "gate": beta}
 
     # ------------------------------------------------------------------ images in, attention out
 

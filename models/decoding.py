@@ -4,28 +4,43 @@ A model plugs in with a *step function*:
 
     step(state, previous_tokens) -> (log_probs, new_state, extras)
 
-    state            dict of tensors, each with the batch (or batch × beam) axis first
+    state            the model's DecoderState: a dataclass whose tensors all have the batch (or batch × beam) axis first
     previous_tokens  (N,)       the token each row wrote last (<sos> at first)
     log_probs        (N, V)     log-probabilities of the next token
     extras           dict of (N, ...) tensors kept per written token, e.g. {"weights": (N, S)}
 
 Because every state tensor has its batch axis first, reordering beams is one ``index_select``
-per tensor, and all beams of all inputs run as one batch through the network.
+per tensor (``DecoderState.select``), and all beams of all inputs run as one batch through the network.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import Self
 
 import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ["Hypothesis", "StepFn", "beam_search", "greedy"]
+__all__ = ["DecoderState", "Hypothesis", "StepFn", "beam_search", "greedy"]
 
-State = dict[str, Tensor]
-StepFn = Callable[[State, Tensor], tuple[Tensor, State, dict[str, Tensor]]]
+
+class DecoderState:
+    """What a decoder carries from one token to the next; each model subclasses it as a frozen dataclass
+    with named fields (tensors with the batch axis first, or None where the model has no such part)."""
+
+    def select(self, index: Tensor) -> Self:
+        """The same state for the rows ``index`` (N',): how beams are reordered and inputs repeated."""
+        tensors = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        return replace(self, **{k: v.index_select(0, index) for k, v in tensors.items() if isinstance(v, Tensor)})
+
+    @property
+    def device(self) -> torch.device:
+        return next(v.device for f in fields(self) if isinstance(v := getattr(self, f.name), Tensor))  # type: ignore[arg-type]
+
+
+StepFn = Callable[[DecoderState, Tensor], tuple[Tensor, DecoderState, dict[str, Tensor]]]
 
 
 @dataclass
@@ -45,14 +60,10 @@ class Hypothesis:
         return self.logprob / max(length, 1) ** self.length_penalty
 
 
-def _select(state: State, index: Tensor) -> State:
-    return {k: v.index_select(0, index) for k, v in state.items()}
-
-
 @torch.no_grad()
-def greedy(step: StepFn, state: State, batch_size: int, bos: int, eos: int, max_len: int) -> list[Hypothesis]:
+def greedy(step: StepFn, state: DecoderState, batch_size: int, bos: int, eos: int, max_len: int) -> list[Hypothesis]:
     """The most likely token at every step, for a whole batch at once; one Hypothesis per input."""
-    device = next(iter(state.values())).device
+    device = state.device
     tokens = torch.full((batch_size,), bos, dtype=torch.long, device=device)
     done = torch.zeros(batch_size, dtype=torch.bool, device=device)
     logprob = torch.zeros(batch_size, device=device)
@@ -77,10 +88,29 @@ def greedy(step: StepFn, state: State, batch_size: int, bos: int, eos: int, max_
     return out
 
 
+def _advance(
+    candidates: list[tuple[int, int, float]], K: int, eos: int, on_finish: Callable[[int, float], None]
+) -> list[tuple[int, int, float]]:
+    """One input's step of beam search: from its best candidates (parent row, word, score), best first,
+    the K beams that go on; an <eos> among the K best candidates is finished (``on_finish``)."""
+    alive: list[tuple[int, int, float]] = []
+    for rank, (row, word, s) in enumerate(candidates):
+        if s == float("-inf"):
+            break
+        if word == eos:
+            if rank < K:  # an ending counts only when it ranks among the K best candidates
+                on_finish(row, s)
+        elif len(alive) < K:
+            alive.append((row, word, s))
+        if len(alive) == K and rank >= K - 1:
+            break
+    return alive
+
+
 @torch.no_grad()
 def beam_search(
     step: StepFn,
-    state: State,
+    state: DecoderState,
     batch_size: int,
     bos: int,
     eos: int,
@@ -98,71 +128,76 @@ def beam_search(
     if width < 1:
         raise ValueError(f"beam width must be at least 1, got {width}")
     B, K = batch_size, width
-    device = next(iter(state.values())).device
-    rows = torch.arange(B, device=device).repeat_interleave(K)  # (B*K,) the input of each row
-    state = _select(state, rows)
+    device = state.device
+    state = state.select(torch.arange(B, device=device).repeat_interleave(K))  # (B*K, ...): K rows per input
     tokens = torch.full((B * K,), bos, dtype=torch.long, device=device)
     scores = torch.full((B, K), float("-inf"), device=device)
     scores[:, 0] = 0.0  # all beams start identical: expand only the first
-    history = torch.zeros((B * K, 0), dtype=torch.long, device=device)
-    kept: dict[str, Tensor] | None = None  # name -> (B*K, t, ...)
-    finished: list[list[Hypothesis]] = [[] for _ in range(B)]
-    done = [False] * B
-
-    def hypothesis(row: int, logprob: float, is_finished: bool) -> Hypothesis:
-        extras = {k: v[row].float().cpu().numpy() for k, v in (kept or {}).items()}
-        return Hypothesis(history[row].tolist(), logprob, is_finished, extras, length_penalty)
-
+    beams = _Beams(B, K, length_penalty, device)
     for _ in range(max_len):
         log_probs, state, extras = step(state, tokens)  # (B*K, V)
-        if kept is None:  # empty histories of the right shapes, for beams that end at once
-            kept = {k: v.new_zeros((B * K, 0, *v.shape[1:])) for k, v in extras.items()}
         V = log_probs.size(-1)
-        candidates = (scores.view(B * K, 1) + log_probs).view(B, K * V)  # (B, K*V)
-        top_scores, top_index = candidates.topk(min(2 * K, K * V), dim=-1)  # (B, 2K)
-        parents = (top_index // V).tolist()
-        words = (top_index % V).tolist()
-        top_scores_list = top_scores.tolist()
-        keep_rows, keep_words, keep_scores = [], [], []
-        for b in range(B):
-            alive: list[tuple[int, int, float]] = []
-            if not done[b]:
-                for rank, (parent, word, s) in enumerate(zip(parents[b], words[b], top_scores_list[b], strict=True)):
-                    if s == float("-inf"):
-                        break
-                    if word == eos:
-                        if rank < K:  # an ending counts only when it ranks among the K best candidates
-                            finished[b].append(hypothesis(b * K + parent, s, True))
-                    elif len(alive) < K:
-                        alive.append((b * K + parent, word, s))
-                    if len(alive) == K and rank >= K - 1:
-                        break
-                if len(finished[b]) >= K or not alive:
-                    done[b] = True
-            if done[b] or not alive:  # keep the shape: a dead row with score -inf
+        top_scores, top_index = (scores.view(B * K, 1) + log_probs).view(B, K * V).topk(min(2 * K, K * V), dim=-1)
+        rows, words, kept_scores = [], [], []
+        for b, (parents, ws, ss) in enumerate(
+            zip((top_index // V).tolist(), (top_index % V).tolist(), top_scores.tolist(), strict=True)
+        ):
+            alive = [] if beams.done[b] else beams.advance(b, parents, ws, ss, eos, extras)
+            if not alive:  # keep the shape: a dead row with score -inf
                 alive = [(b * K, eos, float("-inf"))]
             alive += [(alive[0][0], alive[0][1], float("-inf"))] * (K - len(alive))
-            for row, word, s in alive:
-                keep_rows.append(row)
-                keep_words.append(word)
-                keep_scores.append(s)
-        if all(done):
+            rows += [r for r, _, _ in alive]
+            words += [w for _, w, _ in alive]
+            kept_scores += [s for _, _, s in alive]
+        if all(beams.done):
             break
-        index = torch.tensor(keep_rows, device=device)
-        tokens = torch.tensor(keep_words, device=device)
-        scores = torch.tensor(keep_scores, device=device).view(B, K)
-        history = torch.cat([history.index_select(0, index), tokens[:, None]], dim=1)
-        new = {k: v.index_select(0, index).unsqueeze(1) for k, v in extras.items()}
-        kept = {k: torch.cat([kept[k].index_select(0, index), new[k]], 1) for k in new}
-        state = _select(state, index)
+        index = torch.tensor(rows, device=device)
+        tokens = torch.tensor(words, device=device)
+        scores = torch.tensor(kept_scores, device=device).view(B, K)
+        beams.extend(index, tokens, extras)
+        state = state.select(index)
+    return beams.results(scores)
 
-    results = []
-    for b in range(B):
-        hyps = finished[b]
-        if len(hyps) < K:  # max_len ran out: also offer the live beams, unfinished
-            for k in range(K):
+
+class _Beams:
+    """The bookkeeping of beam search: each row's tokens and extras so far, and each input's finished beams."""
+
+    def __init__(self, B: int, K: int, length_penalty: float, device: torch.device) -> None:
+        self.B, self.K, self.length_penalty = B, K, length_penalty
+        self.history = torch.zeros((B * K, 0), dtype=torch.long, device=device)  # (B*K, t)
+        self.kept: dict[str, Tensor] | None = None  # name -> (B*K, t, ...)
+        self.finished: list[list[Hypothesis]] = [[] for _ in range(B)]
+        self.done = [False] * B
+
+    def hypothesis(self, row: int, logprob: float, is_finished: bool) -> Hypothesis:
+        extras = {k: v[row].float().cpu().numpy() for k, v in (self.kept or {}).items()}
+        return Hypothesis(self.history[row].tolist(), logprob, is_finished, extras, self.length_penalty)
+
+    def advance(self, b: int, parents, words, scores, eos: int, extras: dict[str, Tensor]):
+        """Input b's beams that go on; its endings are set aside, and it is done with K of them."""
+        if self.kept is None:  # empty histories of the right shapes, for beams that end at once
+            self.kept = {k: v.new_zeros((self.B * self.K, 0, *v.shape[1:])) for k, v in extras.items()}
+        candidates = [(b * self.K + p, w, s) for p, w, s in zip(parents, words, scores, strict=True)]
+        alive = _advance(candidates, self.K, eos, lambda row, s: self.finished[b].append(self.hypothesis(row, s, True)))
+        if len(self.finished[b]) >= self.K or not alive:
+            self.done[b] = True
+            return []
+        return alive
+
+    def extend(self, index: Tensor, tokens: Tensor, extras: dict[str, Tensor]) -> None:
+        """Reorder the rows to the kept beams and append this step's token and extras."""
+        self.history = torch.cat([self.history.index_select(0, index), tokens[:, None]], dim=1)
+        new = {k: v.index_select(0, index).unsqueeze(1) for k, v in extras.items()}
+        self.kept = {k: torch.cat([self.kept[k].index_select(0, index), new[k]], 1) for k in new}  # type: ignore[index]
+
+    def results(self, scores: Tensor) -> list[list[Hypothesis]]:
+        """Per input its K best, best first; when max_len ran out, live beams fill in, unfinished."""
+        out = []
+        for b in range(self.B):
+            hyps = self.finished[b]
+            for k in range(self.K):
                 s = float(scores[b, k])
-                if s != float("-inf") and len(hyps) < K:
-                    hyps.append(hypothesis(b * K + k, s, False))
-        results.append(sorted(hyps, key=lambda h: h.score, reverse=True)[:K])
-    return results
+                if len(hyps) < self.K and s != float("-inf"):
+                    hyps.append(self.hypothesis(b * self.K + k, s, False))
+            out.append(sorted(hyps, key=lambda h: h.score, reverse=True)[: self.K])
+        return out

@@ -20,7 +20,7 @@ Decoding (greedy or beam) goes through ``models/decoding.py`` and returns ``Alig
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,14 +30,14 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from models import decoding
 from models.attention import Attention, attend
+from models.decoding import DecoderState
 from models.results import Alignment, AttentionStep, InputCheck, ProblemKind
 from models.tokenizers import WORD_START, PieceTokenizer, load_tokenizer
-from models.vocab import Vocab
+from models.vocab import Vocab, next_token_log_probs
 
 __all__ = ["ATTENTION_KINDS", "Seq2Seq", "Seq2SeqConfig", "build"]
 
 ATTENTION_KINDS = ("additive", "dot", "general", "scaled_dot", "none")
-NEVER_WRITTEN = [0, 1, 3]  # ids of <pad>, <sos>, <unk> (see models/vocab.py)
 
 
 @dataclass
@@ -113,6 +113,19 @@ class Encoder(nn.Module):
         return x, final
 
 
+@dataclass(frozen=True)
+class Seq2SeqState(DecoderState):
+    """What the decoder carries from one token to the next (batch axis first everywhere)."""
+
+    s: Tensor  # (B, D) the decoder state s_t
+    memory: Tensor  # (B, S, E) the encoder states h_1..h_S
+    mask: Tensor  # (B, S) True at real input positions
+    final: Tensor  # (B, E) the encoder's final state: the no-attention baseline's one vector
+    c: Tensor | None = None  # (B, D) the LSTM's cell; None for a GRU
+    keys: Tensor | None = None  # (B, S, A) W_k H for the additive score, (B, S, E) H otherwise; None without attention
+    previous: Tensor | None = None  # (B, S) α_{t-1}, for location-aware attention only
+
+
 class Decoder(nn.Module):
     """The attention decoder: one RNN layer, a score function (or none), the concat layer and the output."""
 
@@ -133,41 +146,38 @@ class Decoder(nn.Module):
 
     # ------------------------------------------------------------------ state
 
-    def start(self, memory: Tensor, final: Tensor, mask: Tensor) -> dict[str, Tensor]:
+    def start(self, memory: Tensor, final: Tensor, mask: Tensor) -> Seq2SeqState:
         """The decoding state before the first token; every tensor is batch-first (see decoding.py)."""
         s0 = torch.tanh(self.init(final))  # (B, D)
-        state = {"s": s0, "memory": memory, "mask": mask, "final": final}
-        if self.cfg.cell == "lstm":
-            state["c"] = torch.zeros_like(s0)
-        if self.attention is not None:
-            state["keys"] = self.attention.prepare(memory)  # W_k H for additive, H otherwise
-        if self.cfg.location_kernel:
-            state["previous"] = torch.zeros_like(mask, dtype=memory.dtype)  # α_0 = 0: nowhere yet, (B, S)
-        return state
+        return Seq2SeqState(
+            s=s0,
+            memory=memory,
+            mask=mask,
+            final=final,
+            c=torch.zeros_like(s0) if self.cfg.cell == "lstm" else None,
+            keys=self.attention.prepare(memory) if self.attention is not None else None,  # W_k H or H
+            previous=torch.zeros_like(mask, dtype=memory.dtype) if self.cfg.location_kernel else None,  # α_0 = 0
+        )
 
-    def _rnn_step(self, x: Tensor, state: dict[str, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
+    def _rnn_step(self, x: Tensor, state: Seq2SeqState) -> tuple[Tensor, Seq2SeqState]:
         """x (B, T, I) from state -> outputs (B, T, D), the state after the last step."""
         if self.cfg.cell == "lstm":
-            out, (h, c) = self.rnn(x, (state["s"][None].contiguous(), state["c"][None].contiguous()))
-            return out, {**state, "s": h[0], "c": c[0]}
-        out, h = self.rnn(x, state["s"][None].contiguous())
-        return out, {**state, "s": h[0]}
+            out, (h, c) = self.rnn(x, (state.s[None].contiguous(), state.c[None].contiguous()))
+            return out, replace(state, s=h[0], c=c[0])
+        out, h = self.rnn(x, state.s[None].contiguous())
+        return out, replace(state, s=h[0])
 
-    def scores(self, query: Tensor, state: dict[str, Tensor]) -> Tensor:
+    def scores(self, query: Tensor, state: Seq2SeqState) -> Tensor:
         """Raw scores (B, T, S) of queries (B, T, D) in this state (with location features when the model has them)."""
-        keys = state["keys"]
-        if "previous" in state:
-            keys = keys + self.attention.location_features(state["previous"])  # W_k h_j + U f_j: (B, S, A)
-        return self.attention.scores(query, state["memory"], prepared=keys)
+        return self.attention.scores(query, state.memory, prepared=state.keys, previous=state.previous)
 
-    def _look(self, query: Tensor, state: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+    def _look(self, query: Tensor, state: Seq2SeqState) -> tuple[Tensor, Tensor]:
         """(context (B, T, E), weights (B, T, S)) for queries (B, T, D)."""
         if self.attention is None:
-            memory, mask = state["memory"], state["mask"]
             B, T = query.shape[:2]
-            uniform = mask.float() / mask.sum(1, keepdim=True)  # no attention: shown as uniform, flagged
-            return state["final"][:, None].expand(B, T, -1), uniform[:, None].expand(B, T, memory.size(1))
-        return attend(self.scores(query, state), state["memory"], state["mask"])
+            uniform = state.mask.float() / state.mask.sum(1, keepdim=True)  # no attention: shown as uniform, flagged
+            return state.final[:, None].expand(B, T, -1), uniform[:, None].expand(B, T, state.memory.size(1))
+        return attend(self.scores(query, state), state.memory, state.mask)
 
     def _logits(self, context: Tensor, s: Tensor) -> Tensor:
         h_tilde = torch.tanh(self.combine(torch.cat([context, s], dim=-1)))  # (B, T, D)
@@ -175,7 +185,7 @@ class Decoder(nn.Module):
 
     # ------------------------------------------------------------------ run
 
-    def forward(self, y_in: Tensor, state: dict[str, Tensor]) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+    def forward(self, y_in: Tensor, state: Seq2SeqState) -> tuple[Tensor, Tensor, Seq2SeqState]:
         """Teacher forcing: y_in (B, T) = <sos> + target[:-1] -> logits (B, T, V), weights (B, T, S), state."""
         emb = self.embed(y_in)  # (B, T, embed_dim)
         B, T = y_in.shape
@@ -184,26 +194,24 @@ class Decoder(nn.Module):
             context, weights = self._look(s_all, state)  # query = current state s_t
             return self._logits(context, s_all), weights, state
         if self.cfg.mode == "none":
-            c = state["final"][:, None].expand(B, T, -1)  # the same vector at every step
+            c = state.final[:, None].expand(B, T, -1)  # the same vector at every step
             s_all, state = self._rnn_step(torch.cat([emb, c], dim=-1), state)
             context, weights = self._look(s_all, state)
             return self._logits(context, s_all), weights, state
         outs, all_weights = [], []
         for t in range(T):  # Bahdanau: query = previous state s_{t-1}
-            context, weights = self._look(state["s"][:, None], state)  # (B, 1, E), (B, 1, S)
-            if "previous" in state:
-                state = {**state, "previous": weights[:, 0]}  # where this step looked, for the next one
+            context, weights = self._look(state.s[:, None], state)  # (B, 1, E), (B, 1, S)
+            if self.cfg.location_kernel:
+                state = replace(state, previous=weights[:, 0])  # where this step looked, for the next one
             s_t, state = self._rnn_step(torch.cat([emb[:, t : t + 1], context], dim=-1), state)
             outs.append(self._logits(context, s_t))
             all_weights.append(weights)
         return torch.cat(outs, 1), torch.cat(all_weights, 1), state
 
-    def step(self, state: dict[str, Tensor], y_prev: Tensor) -> tuple[Tensor, dict[str, Tensor], dict[str, Tensor]]:
+    def step(self, state: Seq2SeqState, y_prev: Tensor) -> tuple[Tensor, Seq2SeqState, dict[str, Tensor]]:
         """One decoding step for decoding.py: y_prev (N,) -> log-probs (N, V), state, {"weights": (N, S)}."""
         logits, weights, state = self.forward(y_prev[:, None], state)
-        logits = logits[:, 0].float()
-        logits[:, NEVER_WRITTEN] = float("-inf")  # <pad>, <sos>, <unk> are never outputs
-        return torch.log_softmax(logits, dim=-1), state, {"weights": weights[:, 0]}
+        return next_token_log_probs(logits[:, 0]), state, {"weights": weights[:, 0]}
 
 
 class Seq2Seq(nn.Module):
@@ -223,7 +231,7 @@ class Seq2Seq(nn.Module):
     def device(self) -> torch.device:
         return self.decoder.out.weight.device
 
-    def encode(self, src: Tensor) -> dict[str, Tensor]:
+    def encode(self, src: Tensor) -> Seq2SeqState:
         """src (B, S) padded ids -> the decoder's start state (memory (B, S, E), mask (B, S), ...)."""
         mask = src != self.src_vocab.pad_id  # (B, S)
         lengths = mask.sum(1).clamp(min=1)
@@ -297,10 +305,10 @@ class Seq2Seq(nn.Module):
         for t in range(self.cfg.max_target_len):
             before = state  # s_{t-1} is Bahdanau's query; α_{t-1} its location features
             log_probs, state, extras = self.decoder.step(state, y)
-            query = before["s"] if self.cfg.mode == "bahdanau" else state["s"]  # Luong: the current state s_t
+            query = before.s if self.cfg.mode == "bahdanau" else state.s  # Luong: the current state s_t
             scores = self.decoder.scores(query[:, None], before if self.cfg.mode == "bahdanau" else state)[0, 0]
             weights = extras["weights"][0]
-            context = weights @ state["memory"][0]  # (S,) x (S, E) -> (E,)
+            context = weights @ state.memory[0]  # (S,) x (S, E) -> (E,)
             probs, ids = log_probs[0].exp().topk(top_k)
             y = ids[:1]
             if int(y) == self.tgt_vocab.eos_id:

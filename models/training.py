@@ -1,6 +1,10 @@
-"""The training loop every model shares: a time budget, a target to stop at, resumable checkpoints.
+"""The training loop every model shares, and what every task's training needs around it.
 
     fit(model, optimizer, next_batch, loss_fn, evaluate, budget_s=60, target=("exact_match", 0.999))
+
+Around the loop: ``seed_everything``, step-seeded batches (``step_generator``, ``SequencePairs``), the
+teacher-forcing loss of the text models (``sequence_loss``), and the card every checkpoint carries
+(``training_card``). Task modules (models/tasks/) call these; networks never import this file.
 
 * ``next_batch(step)`` returns the batch for a step (a pure function of the step, so a resumed run
   sees the same batches as an uninterrupted one).
@@ -16,8 +20,11 @@ Nothing is pickled: optimizer states are flattened into safetensors.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
+import random
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -27,9 +34,108 @@ from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
-from torch import nn
+from torch import Tensor, nn
+from torch.nn import functional as F
 
-__all__ = ["FitResult", "fit", "load_resume", "save_resume"]
+__all__ = [
+    "FitResult",
+    "SequencePairs",
+    "fit",
+    "load_resume",
+    "resume_folder",
+    "save_resume",
+    "seed_everything",
+    "sequence_loss",
+    "step_generator",
+    "training_card",
+]
+
+RUNS_DIR = Path(__file__).resolve().parent.parent / "runs"  # resumable states: runs/<name>/
+
+
+def seed_everything(seed: int) -> None:
+    """The same seed for Python's and torch's random numbers (data order, initial weights)."""
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def step_generator(seed: int, step: int) -> torch.Generator:
+    """The random numbers of one training step: a pure function of (seed, step), so a resumed run
+    draws exactly the batches an uninterrupted one would have."""
+    return torch.Generator().manual_seed(seed * 1_000_003 + step)
+
+
+class SequencePairs:
+    """(source, target) id sequences as padded tensors, and the teacher-forcing batch of each step.
+
+    src: (N, S_max) and tgt: (N, T_max) right-padded with 0; tgt ends with <eos>.
+    ``bucket`` draws inputs of similar length together, so that less padding is computed.
+    """
+
+    def __init__(self, src: Tensor, tgt: Tensor, seed: int, device: torch.device | str = "cpu") -> None:
+        self.src, self.tgt = src.to(device), tgt.to(device)
+        self.src_len, self.tgt_len = (self.src != 0).sum(1), (self.tgt != 0).sum(1)  # (N,), (N,)
+        self.n, self.seed = src.size(0), seed
+        jitter = torch.rand(self.n, generator=torch.Generator().manual_seed(seed))
+        self.by_length = torch.argsort(self.src_len.cpu() + jitter)  # ties broken at random, once
+
+    def batch(self, step: int, size: int, bucket: bool = False) -> tuple[Tensor, Tensor, Tensor]:
+        """(src (B, S), y_in (B, T), y_out (B, T)) for a step; y_in = <sos> + target[:-1]."""
+        g = step_generator(self.seed, step)
+        if bucket:
+            start = int(torch.randint(self.n - size + 1, (1,), generator=g))
+            idx = self.by_length[start : start + size].to(self.src.device)
+        else:
+            idx = torch.randint(self.n, (size,), generator=g).to(self.src.device)
+        src = self.src[idx, : int(self.src_len[idx].max())]  # trim the padding this batch does not need
+        y_out = self.tgt[idx, : int(self.tgt_len[idx].max())]  # target + <eos>
+        y_in = torch.cat([torch.ones_like(y_out[:, :1]), y_out[:, :-1]], dim=1)  # <sos> (id 1) + target
+        return src, y_in, y_out
+
+
+def sequence_loss(model: nn.Module, batch: tuple[Tensor, Tensor, Tensor]) -> tuple[Tensor, int]:
+    """Cross-entropy of the next token under teacher forcing, ignoring padding (any model whose
+    ``forward(src, y_in)`` returns the logits (B, T, V) first: the RNN seq2seq and the Transformer)."""
+    src, y_in, y_out = batch
+    logits = model(src, y_in)[0]  # (B, T, V)
+    loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y_out.reshape(-1), ignore_index=0)
+    return loss, src.size(0)
+
+
+def resume_folder(args: argparse.Namespace) -> Path | None:
+    """runs/<name>/ when the command asked for a resumable checkpoint (``--checkpoint`` or ``--resume``)."""
+    return RUNS_DIR / args.name if args.checkpoint or args.resume else None
+
+
+def training_card(
+    args: argparse.Namespace,
+    result: FitResult,
+    wall_s: float,
+    device: torch.device,
+    data: str,
+    **head: Any,
+) -> dict[str, Any]:
+    """The card of a trained model: ``head`` (kind, task, title, config, ...) and how it was trained.
+
+    The command is the exact ``python -m models.train ...`` line that made it, so a card reproduces itself.
+    """
+    argv = getattr(args, "argv", None)
+    return {
+        "name": args.name,
+        **head,
+        "training": {
+            "command": "python -m models.train " + shlex.join(argv) if argv else "",
+            "seed": args.seed,
+            "device": str(device),
+            "wall_time_s": round(wall_s, 1),
+            "steps": result.steps,
+            "examples_seen": result.examples,
+            "stopped": result.stopped,
+            "data": data,
+            "validation": result.metrics,
+            "history": result.history,
+        },
+    }
 
 
 @dataclass
@@ -113,6 +219,64 @@ class Progress:
             print(file=sys.stderr)
 
 
+@dataclass
+class _Run:
+    """The moving parts of one fit(): step count, clock, history and the best weights so far."""
+
+    step: int = 0
+    spent: float = 0.0
+    examples: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    running_loss: float | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    best: tuple[float, dict[str, Tensor], dict[str, float]] | None = None
+
+
+def _learning_rate_scale(step: int, elapsed: float, budget_s: float, max_steps: int | None, warmup: int, floor: float):
+    """Linear warm-up over ``warmup`` steps, then a cosine from 1 to ``floor`` over the budget (time or steps)."""
+    warm = min(1.0, (step + 1) / warmup)
+    progress = min(elapsed / budget_s, 1.0)
+    if max_steps:
+        progress = max(progress, step / max_steps)
+    return warm * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def _evaluate(model: nn.Module, run: _Run, evaluate: Callable[[], dict[str, float]], elapsed: float, on_progress):
+    """Run ``evaluate`` in eval mode and log it; returns its metrics."""
+    model.eval()
+    with torch.no_grad():
+        result = evaluate()
+    model.train()
+    record = {"step": run.step, "seconds": round(elapsed, 2), "examples": run.examples, **result}
+    if run.running_loss is not None:
+        record["loss"] = round(run.running_loss, 5)
+    run.history.append(record)
+    if on_progress:
+        on_progress({"kind": "eval", **record})
+    return result
+
+
+def _train_step(model, optimizer, batch, loss_fn, grad_clip: float) -> tuple[float, int]:
+    """One optimizer step on one batch: (loss, examples)."""
+    loss, n = loss_fn(model, batch)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip:
+        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return float(loss.detach()), n
+
+
+def _why_stop(run: _Run, elapsed: float, budget_s: float, max_steps: int | None, should_stop) -> str | None:
+    if should_stop and should_stop():
+        return "stopped"
+    if elapsed >= budget_s:
+        return "budget"
+    if max_steps is not None and run.step >= max_steps:
+        return "max_steps"
+    return None
+
+
 def fit(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -141,89 +305,61 @@ def fit(
     (early stopping without stopping: the run uses its whole budget, the model is its best moment).
     """
     base_lrs = [g["lr"] for g in optimizer.param_groups]
-    step, spent, examples = 0, 0.0, 0
-    history: list[dict[str, Any]] = []
-    if resume_dir is not None and resume:
-        info = load_resume(resume_dir, model, optimizer)
-        if info:
-            step, spent, examples = info["step"], info["seconds"], info.get("examples", 0)
-            history = info.get("history", [])
-            print(f"resuming from step {step} ({spent:.0f} s already spent)", file=sys.stderr)
+    run = _resumed(resume_dir, model, optimizer) if resume_dir is not None and resume else _Run()
     bar = Progress(budget_s, enabled=progress)
-    start = time.perf_counter() - spent
+    start = time.perf_counter() - run.spent
     last_eval = last_ckpt = time.perf_counter() - start
-    metrics: dict[str, float] = {}
-    best: tuple[float, dict[str, torch.Tensor], dict[str, float]] | None = None
-    running_loss, stopped = None, "budget"
     model.train()
-
-    def do_eval(elapsed: float) -> dict[str, float]:
-        model.eval()
-        with torch.no_grad():
-            result = evaluate()
-        model.train()
-        record = {"step": step, "seconds": round(elapsed, 2), "examples": examples, **result}
-        if running_loss is not None:
-            record["loss"] = round(running_loss, 5)
-        history.append(record)
-        if on_progress:
-            on_progress({"kind": "eval", **record})
-        return result
-
-    while True:
+    while not (stopped := _why_stop(run, time.perf_counter() - start, budget_s, max_steps, should_stop)):
         elapsed = time.perf_counter() - start
-        if should_stop and should_stop():
-            stopped = "stopped"
-            break
-        if elapsed >= budget_s:
-            stopped = "budget"
-            break
-        if max_steps is not None and step >= max_steps:
-            stopped = "max_steps"
-            break
-        # learning rate: linear warm-up, then cosine from the base rate to min_lr_ratio of it over the budget
-        warm = min(1.0, (step + 1) / warmup_steps)
-        progress_frac = min(elapsed / budget_s, 1.0)
-        if max_steps:
-            progress_frac = max(progress_frac, step / max_steps)
-        cosine = min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress_frac))
+        scale = _learning_rate_scale(run.step, elapsed, budget_s, max_steps, warmup_steps, min_lr_ratio)
         for group, base in zip(optimizer.param_groups, base_lrs, strict=True):
-            group["lr"] = base * warm * cosine
-        batch = next_batch(step)
-        loss, n = loss_fn(model, batch)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if grad_clip:
-            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-        optimizer.step()
-        step += 1
-        examples += n
-        value = float(loss.detach())
-        running_loss = value if running_loss is None else 0.95 * running_loss + 0.05 * value
-        shown = " ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, float))
-        bar.update(elapsed, f"step {step} loss {running_loss:.4f} {shown}")
-        if on_progress and step % 10 == 0:
-            on_progress({"kind": "step", "step": step, "seconds": elapsed, "loss": running_loss})
+            group["lr"] = base * scale
+        value, n = _train_step(model, optimizer, next_batch(run.step), loss_fn, grad_clip)
+        run.step, run.examples = run.step + 1, run.examples + n
+        run.running_loss = value if run.running_loss is None else 0.95 * run.running_loss + 0.05 * value
+        shown = " ".join(f"{k} {v:.4f}" for k, v in run.metrics.items() if isinstance(v, float))
+        bar.update(elapsed, f"step {run.step} loss {run.running_loss:.4f} {shown}")
+        if on_progress and run.step % 10 == 0:
+            on_progress({"kind": "step", "step": run.step, "seconds": elapsed, "loss": run.running_loss})
         now = time.perf_counter() - start
         if now - last_eval >= eval_every_s:
-            metrics = do_eval(now)
+            run.metrics = _evaluate(model, run, evaluate, now, on_progress)
             last_eval = time.perf_counter() - start
-            if keep_best and (best is None or metrics[keep_best] > best[0]):
-                best = (metrics[keep_best], {k: v.detach().clone() for k, v in model.state_dict().items()}, metrics)
-            if target and metrics.get(target[0], float("-inf")) >= target[1]:
+            _remember_best(model, run, keep_best)
+            if target and run.metrics.get(target[0], float("-inf")) >= target[1]:
                 stopped = "target"
                 break
         if resume_dir is not None and now - last_ckpt >= checkpoint_every_s:
-            info = {"step": step, "seconds": now, "examples": examples, "history": history}
+            info = {"step": run.step, "seconds": now, "examples": run.examples, "history": run.history}
             save_resume(resume_dir, model, optimizer, info)
             last_ckpt = time.perf_counter() - start
-    elapsed = time.perf_counter() - start
+    return _finish(model, run, evaluate, stopped, time.perf_counter() - start, bar, keep_best, on_progress)
+
+
+def _resumed(folder: Path, model: nn.Module, optimizer: torch.optim.Optimizer) -> _Run:
+    """The run as ``save_resume`` left it in ``folder`` (a fresh one when there is nothing to resume)."""
+    info = load_resume(folder, model, optimizer)
+    if not info:
+        return _Run()
+    print(f"resuming from step {info['step']} ({info['seconds']:.0f} s already spent)", file=sys.stderr)
+    return _Run(info["step"], info["seconds"], info.get("examples", 0), info.get("history", []))
+
+
+def _remember_best(model: nn.Module, run: _Run, keep_best: str | None) -> None:
+    if keep_best and (run.best is None or run.metrics[keep_best] > run.best[0]):
+        weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        run.best = (run.metrics[keep_best], weights, run.metrics)
+
+
+def _finish(model, run: _Run, evaluate, stopped: str, elapsed: float, bar: Progress, keep_best, on_progress):
+    """The last evaluation (unless the target just stopped the run), the best weights back, eval mode."""
     if stopped != "target":
-        metrics = do_eval(elapsed)
-    if keep_best and best is not None and best[0] > metrics[keep_best]:
-        model.load_state_dict(best[1])
-        metrics = {**best[2], "restored_best": 1.0}
-    bar.update(elapsed, f"step {step} done ({stopped})", force=True)
+        run.metrics = _evaluate(model, run, evaluate, elapsed, on_progress)
+    if keep_best and run.best is not None and run.best[0] > run.metrics[keep_best]:
+        model.load_state_dict(run.best[1])
+        run.metrics = {**run.best[2], "restored_best": 1.0}
+    bar.update(elapsed, f"step {run.step} done ({stopped})", force=True)
     bar.close()
     model.eval()
-    return FitResult(step, round(elapsed, 2), stopped, metrics, history, examples)
+    return FitResult(run.step, round(elapsed, 2), stopped, run.metrics, run.history, run.examples)

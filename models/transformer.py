@@ -18,21 +18,26 @@ of tokens comes only from the positional encodings added to the embeddings.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F
 
 from models import decoding
+from models.decoding import DecoderState
 from models.results import Alignment, InputCheck, TransformerAttention
 from models.seq2seq import check_text_input
-from models.vocab import BOS, Vocab
+from models.vocab import BOS, Vocab, next_token_log_probs
 
-__all__ = ["MultiHeadAttention", "Transformer", "TransformerConfig", "build", "scaled_dot_product_attention"]
-
-NEVER_WRITTEN = [0, 1, 3]  # <pad>, <sos>, <unk>
+__all__ = [
+    "MultiHeadAttention",
+    "Transformer",
+    "TransformerConfig",
+    "TransformerState",
+    "build",
+    "scaled_dot_product_attention",
+]
 
 
 @dataclass
@@ -140,6 +145,15 @@ def sinusoidal_positions(length: int, d_model: int) -> Tensor:
     return pe
 
 
+@dataclass(frozen=True)
+class TransformerState(DecoderState):
+    """What decoding carries from one token to the next (batch axis first everywhere)."""
+
+    memory: Tensor  # (B, S, D) the encoder's output
+    key_mask: Tensor  # (B, 1, 1, S) True at real input positions
+    prefix: Tensor  # (B, t) the tokens written so far, <sos> first
+
+
 class Transformer(nn.Module):
     """Encoder–decoder Transformer with its vocabularies; every forward returns all attention maps."""
 
@@ -199,14 +213,12 @@ class Transformer(nn.Module):
 
     # ------------------------------------------------------------------ decoding
 
-    def step(self, state: dict[str, Tensor], y_prev: Tensor) -> tuple[Tensor, dict[str, Tensor], dict[str, Tensor]]:
+    def step(self, state: TransformerState, y_prev: Tensor) -> tuple[Tensor, TransformerState, dict[str, Tensor]]:
         """One step for models/decoding.py: the whole prefix runs again (outputs are short), no cache."""
-        prefix = torch.cat([state["prefix"], y_prev[:, None]], dim=1)  # (N, t)
-        logits, _, cross = self.run_decoder(prefix, state["memory"], state["key_mask"])
-        logits = logits[:, -1].float()
-        logits[:, NEVER_WRITTEN] = float("-inf")
+        prefix = torch.cat([state.prefix, y_prev[:, None]], dim=1)  # (N, t)
+        logits, _, cross = self.run_decoder(prefix, state.memory, state.key_mask)
         weights = cross[-1, :, :, -1].mean(1)  # last layer, head average, last query: (N, S)
-        return torch.log_softmax(logits, -1), {**state, "prefix": prefix}, {"weights": weights}
+        return next_token_log_probs(logits[:, -1]), replace(state, prefix=prefix), {"weights": weights}
 
     def tokenize(self, text: str) -> list[str]:
         return list(text)
@@ -228,7 +240,7 @@ class Transformer(nn.Module):
         sources = [self.tokenize(t) for t in texts]
         src = self.src_vocab.batch(sources).to(self.device)
         memory, key_mask, _ = self.encode(src)
-        state = {"memory": memory, "key_mask": key_mask, "prefix": src.new_zeros((len(texts), 0))}
+        state = TransformerState(memory=memory, key_mask=key_mask, prefix=src.new_zeros((len(texts), 0)))
         args = (self.step, state, len(texts), self.tgt_vocab.bos_id, self.tgt_vocab.eos_id, self.cfg.max_target_len)
         if beam_width == 1:
             return sources, [[h] for h in decoding.greedy(*args)]
@@ -279,16 +291,6 @@ class Transformer(nn.Module):
             score=float(hyp.logprob),
             text="".join(output),
         )
-
-
-def transformer_loss(model: Transformer, batch, label_smoothing: float = 0.0) -> tuple[Tensor, int]:
-    """Cross-entropy of the next token under teacher forcing, ignoring padding."""
-    src, y_in, y_out = batch
-    logits, _ = model(src, y_in)
-    loss = F.cross_entropy(
-        logits.reshape(-1, logits.size(-1)), y_out.reshape(-1), ignore_index=0, label_smoothing=label_smoothing
-    )
-    return loss, src.size(0)
 
 
 def build(card: dict) -> Transformer:

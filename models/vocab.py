@@ -6,10 +6,18 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
-__all__ = ["BOS", "EOS", "PAD", "SPECIALS", "UNK", "Vocab"]
+__all__ = ["BOS", "EOS", "NEVER_WRITTEN", "PAD", "SPECIALS", "UNK", "Vocab", "next_token_log_probs"]
 
 PAD, BOS, EOS, UNK = "<pad>", "<sos>", "<eos>", "<unk>"
 SPECIALS = [PAD, BOS, EOS, UNK]  # ids 0..3 in every vocabulary
+NEVER_WRITTEN = [0, 1, 3]  # <pad>, <sos>, <unk>: ids no decoder ever writes
+
+
+def next_token_log_probs(logits: torch.Tensor) -> torch.Tensor:
+    """log p(next token) from logits (N, V), with <pad>, <sos> and <unk> ruled out (every decoder's last step)."""
+    logits = logits.float().clone()
+    logits[:, NEVER_WRITTEN] = float("-inf")
+    return torch.log_softmax(logits, dim=-1)
 
 
 class Vocab:

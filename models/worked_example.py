@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from models.attention import Attention, attend, masked_softmax, score
+from models.attention import Attention, attend, dot_scores, masked_softmax, scaled_dot_scores
 
 __all__ = [
     "DIM",
@@ -245,7 +245,7 @@ def _random_scores(d_k: int, n_keys: int, trials: int, seed: int) -> tuple[Tenso
     g = torch.Generator().manual_seed(seed * 1009 + d_k)  # one stream per d_k: a point does not depend on the others
     q = torch.randn(trials, 1, d_k, generator=g, dtype=torch.float64)  # (trials, 1, d_k)
     k = torch.randn(trials, n_keys, d_k, generator=g, dtype=torch.float64)  # (trials, n_keys, d_k)
-    return score("dot", q, k), score("scaled_dot", q, k)
+    return dot_scores(q, k), scaled_dot_scores(q, k)
 
 
 @dataclass(frozen=True)

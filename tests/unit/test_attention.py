@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from models.attention import Attention, attend, masked_softmax, score
+from models.attention import Attention, attend, dot_scores, masked_softmax, scaled_dot_scores
 
 
 def test_dot_scores_softmax_and_context_match_a_hand_computation():
     # one query, three keys (the notes' small example): q = (1, 0), h1 = (1, 0), h2 = (0, 1), h3 = (1, 1)
     q = torch.tensor([[[1.0, 0.0]]])  # (B=1, T=1, D=2)
     h = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])  # (1, 3, 2)
-    e = score("dot", q, h)
+    e = dot_scores(q, h)
     assert e.tolist() == [[[1.0, 0.0, 1.0]]]
     context, weights = attend(e, h, mask=None)
     z = 2 * math.e + 1
@@ -26,7 +26,7 @@ def test_dot_scores_softmax_and_context_match_a_hand_computation():
 def test_scaled_dot_divides_by_root_d():
     q = torch.tensor([[[2.0, 2.0, 2.0, 2.0]]])
     h = torch.tensor([[[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]]])
-    assert score("scaled_dot", q, h).tolist() == [[[4.0, 0.0]]]  # 8 / √4
+    assert scaled_dot_scores(q, h).tolist() == [[[4.0, 0.0]]]  # 8 / √4
 
 
 def test_general_score_is_q_transpose_w_h():
@@ -85,11 +85,10 @@ def test_location_aware_attention_sees_where_it_looked_before():
     torch.manual_seed(0)
     att = Attention("additive", 6, 6, attention_dim=5, location_kernel=3)
     q, h = torch.randn(1, 1, 6), torch.randn(1, 4, 6)
-    keys = att.prepare(h)
     first = torch.tensor([[1.0, 0.0, 0.0, 0.0]])
     last = torch.tensor([[0.0, 0.0, 0.0, 1.0]])
-    a = att.scores(q, h, prepared=keys + att.location_features(first))
-    b = att.scores(q, h, prepared=keys + att.location_features(last))
+    a = att.scores(q, h, previous=first)
+    b = att.scores(q, h, prepared=att.prepare(h), previous=last)
     assert a.shape == b.shape == (1, 1, 4)
     assert not torch.allclose(a, b)
     with pytest.raises(ValueError):

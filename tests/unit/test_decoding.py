@@ -1,6 +1,7 @@
 """Greedy and beam search: width 1 equals greedy, beams find better sequences, and no <eos> ends cleanly."""
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -8,10 +9,15 @@ import torch
 
 from models import decoding
 from models.data.dates import alphabet
-from models.seq2seq import NEVER_WRITTEN, Seq2Seq, Seq2SeqConfig
-from models.vocab import Vocab
+from models.seq2seq import Seq2Seq, Seq2SeqConfig
+from models.vocab import NEVER_WRITTEN, Vocab
 
 BOS, EOS = 1, 2
+
+
+@dataclass(frozen=True)
+class PrefixState(decoding.DecoderState):
+    prefix: torch.Tensor  # (N, 4) the last tokens written, -1 before the first
 
 
 def table_step(table):
@@ -20,14 +26,14 @@ def table_step(table):
     def step(state, prev):
         rows = []
         for r in range(prev.size(0)):
-            prefix = tuple(int(x) for x in state["prefix"][r] if x >= 0)
+            prefix = tuple(int(x) for x in state.prefix[r] if x >= 0)
             prefix = (*prefix, int(prev[r])) if int(prev[r]) != BOS else prefix
             probs = torch.full((6,), 1e-9)
             for tok, p in table.get(prefix, {5: 1.0}).items():  # unknown prefixes go on, never end
                 probs[tok] = p
             rows.append(torch.log(probs / probs.sum()))
-        new_prefix = torch.cat([state["prefix"][:, 1:], torch.where(prev == BOS, -1, prev)[:, None]], dim=1)
-        return torch.stack(rows), {"prefix": new_prefix}, {"weights": torch.zeros(prev.size(0), 2)}
+        new_prefix = torch.cat([state.prefix[:, 1:], torch.where(prev == BOS, -1, prev)[:, None]], dim=1)
+        return torch.stack(rows), PrefixState(new_prefix), {"weights": torch.zeros(prev.size(0), 2)}
 
     return step
 
@@ -44,7 +50,7 @@ TABLE = {
 
 
 def start():
-    return {"prefix": torch.full((1, 4), -1, dtype=torch.long)}
+    return PrefixState(torch.full((1, 4), -1, dtype=torch.long))
 
 
 def test_beam_search_finds_the_sequence_greedy_misses():

@@ -8,7 +8,7 @@ import torch
 
 from models import decoding
 from models.data.dates import alphabet
-from models.transformer import Transformer, TransformerConfig, scaled_dot_product_attention
+from models.transformer import Transformer, TransformerConfig, TransformerState, scaled_dot_product_attention
 from models.vocab import Vocab
 
 
@@ -92,6 +92,6 @@ def test_beam_search_scores_are_sorted():
     model = small()
     src = model.src_vocab.batch([list("1969-07-20")])
     memory, key_mask, _ = model.encode(src)
-    state = {"memory": memory, "key_mask": key_mask, "prefix": src.new_zeros((1, 0))}
+    state = TransformerState(memory=memory, key_mask=key_mask, prefix=src.new_zeros((1, 0)))
     hyps = decoding.beam_search(model.step, state, 1, 1, 2, 11, width=4)[0]
     assert [h.score for h in hyps] == sorted((h.score for h in hyps), reverse=True)
