@@ -13,7 +13,7 @@ from benchmarks.common import Options, Row, quality_bar
 from benchmarks.speed import model_rows
 from models import registry
 from models.data.shapes import ShapesGenerator, render
-from models.train_caption import evaluate_shapes
+from models.tasks.captions import evaluate_shapes
 
 TASKS = ("caption", "caption-photos")
 

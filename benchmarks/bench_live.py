@@ -19,7 +19,7 @@ def rows(opts: Options) -> Iterator[Row]:
     if opts.quick:
         yield Row("live", "live date training", None, note="skipped by --quick (it trains for 3 minutes)")
         return
-    from models.train import quick_train
+    from models.live import quick_train
 
     for attention in ("additive", "dot"):
         start = time.perf_counter()

@@ -15,7 +15,7 @@ from benchmarks.speed import model_rows
 from models import registry
 from models.data.dates import DateGenerator
 from models.data.sequences import SequenceGenerator
-from models.evaluate import evaluate_dates
+from models.tasks.dates import evaluate_dates
 
 TASKS = ("date", "experiment-reverse")
 

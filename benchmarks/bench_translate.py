@@ -14,7 +14,7 @@ from benchmarks.common import Options, Row
 from benchmarks.speed import model_rows
 from models import registry
 from models.data.tatoeba import read_pairs
-from models.train_translate import evaluate_translation, references
+from models.tasks.translation import evaluate_translation, references
 
 DIRECTIONS = ("en-ko", "ko-en")
 

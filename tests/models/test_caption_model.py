@@ -4,7 +4,7 @@ import pytest
 
 from models import registry
 from models.data.shapes import ShapesGenerator
-from models.train_caption import evaluate_shapes
+from models.tasks.captions import evaluate_shapes
 
 # Issue 4 asks for ≥ 50 % of the attention mass inside the named object's box. The shipped model measures 35 %
 # (card: 35.4 % on 1000 scenes); an entropy penalty to sharpen the maps lost the pointing game instead (see the

@@ -4,7 +4,7 @@ import pytest
 
 from models import registry
 from models.data.dates import FAMILIES, DateGenerator
-from models.evaluate import evaluate_dates
+from models.tasks.dates import evaluate_dates
 
 EXPECTED = ["date-additive", "date-dot", "date-general", "date-scaled-dot", "date-none"]
 SEED = 2026  # not the seed the cards were evaluated with: a fresh sample

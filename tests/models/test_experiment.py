@@ -5,8 +5,8 @@ import json
 import pytest
 
 from models import registry
+from models.tasks.bottleneck import evaluate_by_length, results_path
 from models.train import main as train_main
-from models.train_experiment import evaluate_by_length, results_path
 
 TASK = "reverse"
 

@@ -2,7 +2,7 @@
 
 from models import registry
 from models.data.dates import DateGenerator
-from models.evaluate import evaluate_dates
+from models.tasks.dates import evaluate_dates
 
 
 def test_date_transformer_quality_bar():

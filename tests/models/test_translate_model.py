@@ -4,7 +4,7 @@ import pytest
 
 from models import registry
 from models.data.tatoeba import read_pairs
-from models.train_translate import evaluate_translation, references, training_sample
+from models.tasks.translation import evaluate_translation, references, training_sample
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from PIL import Image
 from models import decoding
 from models.captioner import Captioner, CaptionerConfig, PretrainedWeightsMissing, prepare_image
 from models.data.shapes import ShapesGenerator, caption_vocabulary, render
-from models.train_caption import caption_loss
+from models.tasks.captions import caption_loss
 from models.vocab import Vocab
 
 

@@ -1,6 +1,9 @@
 """The bottleneck experiment: the same seq2seq with and without attention, trained on sequences up to
 length L and evaluated on lengths up to 1.5 L, exact match and token accuracy by length.
 
+Without attention, the decoder sees the whole input only as the encoder's last state: one vector of fixed
+size, whatever the length. With attention it looks back at every input position.
+
     python -m models.train experiment --task reverse --attention additive --max-train-len 40 --budget 900
     python -m models.train experiment --task reverse --attention none --max-train-len 40 --budget 900
 
@@ -12,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 import time
 from datetime import UTC, datetime
@@ -24,10 +26,10 @@ import torch
 from models import registry
 from models.data.sequences import SYMBOLS, SequenceGenerator, token_accuracy
 from models.seq2seq import ATTENTION_KINDS, Seq2Seq, Seq2SeqConfig, config_dict
-from models.training import fit
+from models.training import SequencePairs, fit, resume_folder, seed_everything, sequence_loss, training_card
 from models.vocab import Vocab
 
-__all__ = ["SequenceData", "evaluate_by_length", "results_path", "train_experiment"]
+__all__ = ["evaluate_by_length", "read_results", "results_path", "sequence_pairs", "train", "vocabularies"]
 
 EXPERIMENTS_DIR = registry.ROOT / "assets" / "experiments"
 
@@ -37,23 +39,29 @@ def results_path(task: str, folder: Path | None = None) -> Path:
     return Path(folder or EXPERIMENTS_DIR) / f"bottleneck-{task}.json"
 
 
-class SequenceData:
-    """A pool of generated sequences as padded tensors; batches are a pure function of the step."""
+def read_results(task: str) -> dict | None:
+    """The shipped results of one task's experiment (accuracy by length per model), or None."""
+    path = results_path(task)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
-    def __init__(self, task: str, n: int, max_len: int, seed: int, src: Vocab, tgt: Vocab, device) -> None:
-        examples = SequenceGenerator(task, 1, max_len, seed).samples(n)
-        self.src = src.batch([e.source for e in examples]).to(device)
-        self.tgt = tgt.batch([e.target for e in examples], eos=True).to(device)
-        self.src_len = (self.src != 0).sum(1)
-        self.seed, self.n = seed, n
 
-    def batch(self, step: int, size: int):
-        g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
-        idx = torch.randint(self.n, (size,), generator=g).to(self.src.device)
-        width = int(self.src_len[idx].max())
-        y_out = self.tgt[idx, : width + 1]
-        y_in = torch.cat([torch.ones_like(y_out[:, :1]), y_out[:, :-1]], dim=1)
-        return self.src[idx, :width], y_in, y_out
+# ----------------------------------------------------------------------------- data
+
+
+def vocabularies() -> tuple[Vocab, Vocab]:
+    """(source symbols, target symbols): the reverse task writes upper-case letters back."""
+    return Vocab(list(SYMBOLS)), Vocab(sorted(set(SYMBOLS) | set(SYMBOLS.upper())))
+
+
+def sequence_pairs(task: str, n: int, max_len: int, seed: int, src: Vocab, tgt: Vocab, device) -> SequencePairs:
+    """``n`` random sequences of length 1..max_len and their targets, as padded id tensors."""
+    examples = SequenceGenerator(task, 1, max_len, seed).samples(n)
+    return SequencePairs(
+        src.batch([e.source for e in examples]), tgt.batch([e.target for e in examples], eos=True), seed, device
+    )
+
+
+# ----------------------------------------------------------------------------- evaluate
 
 
 def evaluate_by_length(model: Seq2Seq, task: str, lengths: list[int], n: int, seed: int) -> list[dict]:
@@ -97,106 +105,122 @@ def write_results(task: str, entry: dict, folder: Path | None = None) -> Path:
     return path
 
 
-def train_experiment(args: argparse.Namespace, on_progress=None, should_stop=None) -> dict:
+def _model(args: argparse.Namespace, src_vocab: Vocab, tgt_vocab: Vocab) -> Seq2Seq:
+    eval_max = round(args.max_train_len * 1.5)
+    return Seq2Seq(
+        Seq2SeqConfig(
+            src_vocab=src_vocab.tokens,
+            tgt_vocab=tgt_vocab.tokens,
+            embed_dim=args.embed,
+            hidden_dim=args.hidden,
+            cell=args.cell,
+            bidirectional=True,
+            attention=args.attention,
+            attention_dim=args.hidden,
+            location_kernel=args.location_kernel,
+            max_source_len=eval_max,
+            max_target_len=eval_max + 1,
+        )
+    )
+
+
+def train(args: argparse.Namespace, on_progress=None, should_stop=None) -> dict:
     """Train one model of the experiment; returns its card (saved, and its results written, unless --no-save)."""
-    torch.manual_seed(args.seed)
+    args.name = args.name or f"bottleneck-{args.sequence_task}-{args.attention.replace('_', '-')}"
+    seed_everything(args.seed)
     device = registry.resolve_device(args.device)
     L = args.max_train_len
-    eval_max = round(L * 1.5)
-    src_vocab = Vocab(list(SYMBOLS))
-    tgt_vocab = Vocab(sorted(set(SYMBOLS) | set(SYMBOLS.upper())))
-    cfg = Seq2SeqConfig(
-        src_vocab=src_vocab.tokens,
-        tgt_vocab=tgt_vocab.tokens,
-        embed_dim=args.embed,
-        hidden_dim=args.hidden,
-        cell=args.cell,
-        bidirectional=True,
-        attention=args.attention,
-        attention_dim=args.hidden,
-        location_kernel=args.location_kernel,
-        max_source_len=eval_max,
-        max_target_len=eval_max + 1,
-    )
-    model = Seq2Seq(cfg).to(device)
+    src_vocab, tgt_vocab = vocabularies()
+    model = _model(args, src_vocab, tgt_vocab).to(device)
     start = time.perf_counter()
-    data = SequenceData(args.sequence_task, args.pool, L, args.seed, src_vocab, tgt_vocab, device)
+    data = sequence_pairs(args.sequence_task, args.pool, L, args.seed, src_vocab, tgt_vocab, device)
     val = SequenceGenerator(args.sequence_task, 1, L, args.seed + 1).samples(args.val)
 
-    def evaluate() -> dict[str, float]:
+    def validate() -> dict[str, float]:
         outputs = [h[0].text for h in model.decode([e.source for e in val])]
         return {
             "exact": float(np.mean([o == e.target for o, e in zip(outputs, val, strict=True)])),
             "token": float(np.mean([token_accuracy(o, e.target) for o, e in zip(outputs, val, strict=True)])),
         }
 
-    from models.train import seq2seq_loss
-
     result = fit(
         model,
         torch.optim.Adam(model.parameters(), lr=args.lr),
         lambda step: data.batch(step, args.batch),
-        seq2seq_loss,
-        evaluate,
+        sequence_loss,
+        validate,
         budget_s=args.budget - (time.perf_counter() - start),
         max_steps=args.max_steps,
         target=("exact", args.target) if args.target else None,
         eval_every_s=args.eval_every,
-        resume_dir=registry.ROOT / "runs" / args.name if args.checkpoint or args.resume else None,
+        resume_dir=resume_folder(args),
         resume=args.resume,
         on_progress=on_progress,
         should_stop=should_stop,
         progress=not args.quiet,
     )
     wall = time.perf_counter() - start
-    lengths = list(range(args.min_eval_len, eval_max + 1, args.length_step))
+    lengths = list(range(args.min_eval_len, round(L * 1.5) + 1, args.length_step))
     rows = evaluate_by_length(model, args.sequence_task, lengths, args.eval_n, args.eval_seed)
     summary = summarise(rows, L)
-    command = "python -m models.train " + shlex.join(args.argv) if getattr(args, "argv", None) else ""
-    card = {
-        "name": args.name,
-        "kind": "seq2seq",
-        "task": f"experiment-{args.sequence_task}",
-        "title": f"{args.sequence_task} · {args.attention}{' + location' if args.location_kernel else ''}",
-        "order": ATTENTION_KINDS.index(args.attention),
-        "config": config_dict(cfg),
-        "training": {
-            "command": command,
-            "seed": args.seed,
-            "device": str(device),
-            "wall_time_s": round(wall, 1),
-            "steps": result.steps,
-            "examples_seen": result.examples,
-            "stopped": result.stopped,
-            "data": f"{args.pool} random {args.sequence_task} sequences of length 1-{L}",
-            "validation": result.metrics,
-            "history": result.history,
-        },
-        "metrics": {
-            "evaluated_with": f"{args.eval_n} fresh sequences per length, lengths {lengths[0]}-{lengths[-1]} "
-            f"step {args.length_step}, seed {args.eval_seed}",
-            **summary,
-        },
+    card = training_card(
+        args,
+        result,
+        wall,
+        device,
+        f"{args.pool} random {args.sequence_task} sequences of length 1-{L}",
+        kind="seq2seq",
+        task=f"experiment-{args.sequence_task}",
+        title=f"{args.sequence_task} · {args.attention}{' + location' if args.location_kernel else ''}",
+        order=ATTENTION_KINDS.index(args.attention),
+        config=config_dict(model.cfg),
+    )
+    card["metrics"] = {
+        "evaluated_with": f"{args.eval_n} fresh sequences per length, lengths {lengths[0]}-{lengths[-1]} "
+        f"step {args.length_step}, seed {args.eval_seed}",
+        **summary,
     }
     print(f"{args.name}: {result.steps} steps in {wall:.1f} s; {summary}", file=sys.stderr)
     if not args.no_save:
         registry.save_checkpoint(model, card, args.out, args.name)
-        entry = {
-            "name": args.name,
-            "attention": args.attention,
-            "location_kernel": args.location_kernel,
-            "train_lengths": [1, L],
-            "command": command,
-            "wall_time_s": round(wall, 1),
-            "by_length": rows,
-            "summary": summary,
-        }
-        print(f"results: {write_results(args.sequence_task, entry, args.results_dir)}", file=sys.stderr)
+        _save_results(args, card, rows, summary)
     card["by_length"] = rows
     return card
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def _save_results(args: argparse.Namespace, card: dict, rows: list[dict], summary: dict) -> None:
+    """This model's row of accuracy by length, in the task's shared results file."""
+    entry = {
+        "name": args.name,
+        "attention": args.attention,
+        "location_kernel": args.location_kernel,
+        "train_lengths": [1, args.max_train_len],
+        "command": card["training"]["command"],
+        "wall_time_s": card["training"]["wall_time_s"],
+        "by_length": rows,
+        "summary": summary,
+    }
+    print(f"results: {write_results(args.sequence_task, entry, args.results_dir)}", file=sys.stderr)
+
+
+def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lengths", type=int, nargs="+", default=None, help="input lengths (default: the card's)")
+    parser.add_argument("--n", type=int, default=100, help="fresh sequences per length")
+    parser.add_argument("--seed", type=int, default=99)
+
+
+def evaluate(checkpoint: registry.Checkpoint, args: argparse.Namespace) -> dict:
+    """``python -m models.evaluate`` for a model of the experiment: accuracy by length on fresh sequences."""
+    task = checkpoint.card["task"].removeprefix("experiment-")
+    lengths = args.lengths or list(range(5, checkpoint.model.cfg.max_source_len + 1, 5))
+    rows = evaluate_by_length(checkpoint.model, task, lengths, args.n, args.seed)
+    train_max = round(checkpoint.model.cfg.max_source_len / 1.5)
+    return {"task": task, "by_length": rows, **summarise(rows, train_max)}
+
+
+def add_arguments(parser: argparse.ArgumentParser, command: str = "experiment") -> None:
+    """The options of ``experiment``."""
+    parser.add_argument("--name", default=None, help="default: bottleneck-<task>-<attention>")
     parser.add_argument("--task", dest="sequence_task", default="reverse", choices=["reverse", "copy"])
     parser.add_argument("--attention", default="additive", choices=ATTENTION_KINDS)
     parser.add_argument("--cell", default="gru", choices=["gru", "lstm"])

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import shlex
 import sys
 import time
 from collections import defaultdict
@@ -25,11 +24,13 @@ import torch
 from models import registry
 from models.data.tatoeba import CREDIT, Pair, read_pairs
 from models.seq2seq import ATTENTION_KINDS, Seq2Seq, Seq2SeqConfig, config_dict
+from models.tasks.pairs import evaluate_pairs
+from models.tasks.pairs import read_pairs as read_pairs_file
 from models.tokenizers import PieceTokenizer, train_sentencepiece
-from models.training import fit
+from models.training import SequencePairs, fit, resume_folder, seed_everything, sequence_loss, training_card
 from models.vocab import Vocab
 
-__all__ = ["evaluate_translation", "references", "train_translate", "training_sample"]
+__all__ = ["evaluate_translation", "references", "train", "training_sample"]
 
 MAX_PIECES = 40
 
@@ -75,45 +76,49 @@ def evaluate_translation(model: Seq2Seq, items: list[tuple[str, list[str]]], bea
     }
 
 
-class TranslationData:
-    """Training pairs as padded piece ids; batches are a pure function of the step."""
-
-    def __init__(self, pairs, src_tok, tgt_tok, src_vocab: Vocab, tgt_vocab: Vocab, seed: int, device) -> None:
-        rows = [(src_tok.encode(s), tgt_tok.encode(t)) for s, t in pairs]
-        rows = [(s, t) for s, t in rows if 0 < len(s) <= MAX_PIECES and 0 < len(t) < MAX_PIECES]
-        self.src = src_vocab.batch([s for s, _ in rows]).to(device)
-        self.tgt = tgt_vocab.batch([t for _, t in rows], eos=True).to(device)
-        self.src_len, self.tgt_len = (self.src != 0).sum(1), (self.tgt != 0).sum(1)
-        self.n, self.seed = len(rows), seed
-
-    def batch(self, step: int, size: int):
-        g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
-        idx = torch.randint(self.n, (size,), generator=g).to(self.src.device)
-        src = self.src[idx, : int(self.src_len[idx].max())]
-        y_out = self.tgt[idx, : int(self.tgt_len[idx].max())]
-        y_in = torch.cat([torch.ones_like(y_out[:, :1]), y_out[:, :-1]], dim=1)
-        return src, y_in, y_out
+def piece_pairs(pairs, src_tok, tgt_tok, src_vocab: Vocab, tgt_vocab: Vocab, seed: int, device) -> SequencePairs:
+    """Training pairs as padded piece ids (pairs longer than MAX_PIECES pieces are left out)."""
+    rows = [(src_tok.encode(s), tgt_tok.encode(t)) for s, t in pairs]
+    rows = [(s, t) for s, t in rows if 0 < len(s) <= MAX_PIECES and 0 < len(t) < MAX_PIECES]
+    src = src_vocab.batch([s for s, _ in rows])
+    tgt = tgt_vocab.batch([t for _, t in rows], eos=True)
+    return SequencePairs(src, tgt, seed, device)
 
 
-def train_translate(args: argparse.Namespace) -> dict:
-    """Train one translation model; returns its card (saved unless --no-save)."""
-    torch.manual_seed(args.seed)
-    device = registry.resolve_device(args.device)
-    start = time.perf_counter()
+def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pairs", type=Path, help="a file of input<TAB>expected lines (exact match)")
+    parser.add_argument("--split", default="test", choices=["test", "val", "train"], help="split of the Tatoeba pairs")
+
+
+def evaluate(checkpoint: registry.Checkpoint, args: argparse.Namespace) -> dict:
+    """chrF, BLEU and exact match on a split of the Tatoeba pairs, for the model and its no-attention baseline."""
+    if args.pairs:
+        return evaluate_pairs(checkpoint.model, read_pairs_file(args.pairs), max_misses=args.misses)
+    direction = checkpoint.card["task"].removeprefix("translate-")
+    items = references([p for p in read_pairs() if p.split == args.split], direction)
+    result = {"split": args.split, **evaluate_translation(checkpoint.model, items)}
+    seen = evaluate_translation(checkpoint.model, training_sample(direction))
+    result["training_sample"] = {k: v for k, v in seen.items() if k != "examples"}
+    baseline = f"{checkpoint.name}-none"
+    if checkpoint.card["config"]["attention"] != "none" and (registry.ASSETS_DIR / f"{baseline}.json").is_file():
+        other = registry.load_checkpoint(baseline, device=checkpoint.device)
+        scores = evaluate_translation(other.model, items)
+        result["baseline"] = {"model": baseline, **{k: v for k, v in scores.items() if k != "examples"}}
+    return result
+
+
+def _model(args: argparse.Namespace, out: Path, train_pairs: list[tuple[str, str]]) -> Seq2Seq:
+    """The sentencepiece tokenizers of this run (trained on the training split, saved beside the card) and
+    the seq2seq that reads them."""
     src_lang, tgt_lang = args.direction.split("-")
-    pairs = read_pairs()
-    train_pairs = [sides(p, args.direction) for p in pairs if p.split == "train"]
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     src_file, tgt_file = f"{args.name}.{src_lang}.spm", f"{args.name}.{tgt_lang}.spm"
     sizes = {"en": args.en_vocab, "ko": args.ko_vocab}
     train_sentencepiece([s for s, _ in train_pairs], out / src_file, sizes[src_lang])
     train_sentencepiece([t for _, t in train_pairs], out / tgt_file, sizes[tgt_lang])
     src_tok, tgt_tok = PieceTokenizer(out / src_file), PieceTokenizer(out / tgt_file)
-    src_vocab, tgt_vocab = Vocab(src_tok.vocabulary()), Vocab(tgt_tok.vocabulary())
     cfg = Seq2SeqConfig(
-        src_vocab=src_vocab.tokens,
-        tgt_vocab=tgt_vocab.tokens,
+        src_vocab=Vocab(src_tok.vocabulary()).tokens,
+        tgt_vocab=Vocab(tgt_tok.vocabulary()).tokens,
         embed_dim=args.embed,
         hidden_dim=args.hidden,
         cell="gru",
@@ -126,59 +131,71 @@ def train_translate(args: argparse.Namespace) -> dict:
         src_tokenizer=src_file,
         tgt_tokenizer=tgt_file,
     )
-    model = Seq2Seq(cfg, base_dir=out).to(device)
-    data = TranslationData(train_pairs, src_tok, tgt_tok, src_vocab, tgt_vocab, args.seed, device)
+    return Seq2Seq(cfg, base_dir=out)
+
+
+def train(args: argparse.Namespace) -> dict:
+    """Train one translation model; returns its card (saved unless --no-save)."""
+    suffix = "" if args.attention == "additive" else f"-{args.attention.replace('_', '-')}"
+    args.name = args.name or f"translate-{args.direction}{suffix}"
+    seed_everything(args.seed)
+    device = registry.resolve_device(args.device)
+    start = time.perf_counter()
+    pairs = read_pairs()
+    train_pairs = [sides(p, args.direction) for p in pairs if p.split == "train"]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model = _model(args, out, train_pairs).to(device)
+    data = piece_pairs(
+        train_pairs, model.src_tokenizer, model.tgt_tokenizer, model.src_vocab, model.tgt_vocab, args.seed, device
+    )
     val = references([p for p in pairs if p.split == "val"], args.direction)
 
-    def evaluate() -> dict[str, float]:
+    def validate() -> dict[str, float]:
         result = evaluate_translation(model, val)
         return {"chrf": result["chrf"], "exact_match": result["exact_match"]}
-
-    from models.train import seq2seq_loss
 
     result = fit(
         model,
         torch.optim.Adam(model.parameters(), lr=args.lr),
         lambda step: data.batch(step, args.batch),
-        seq2seq_loss,
-        evaluate,
+        sequence_loss,
+        validate,
         budget_s=args.budget - (time.perf_counter() - start),
         max_steps=args.max_steps,
         eval_every_s=args.eval_every,
         warmup_steps=200,
-        resume_dir=registry.ROOT / "runs" / args.name if args.checkpoint or args.resume else None,
+        resume_dir=resume_folder(args),
         resume=args.resume,
         progress=not args.quiet,
         keep_best="chrf" if args.keep_best else None,
     )
     wall = time.perf_counter() - start
+    return _finish(args, model, result, wall, device, data.n, pairs)
+
+
+def _finish(args, model: Seq2Seq, result, wall: float, device, n_train: int, pairs: list[Pair]) -> dict:
+    """Test, write the card, save."""
     test = evaluate_translation(model, references([p for p in pairs if p.split == "test"], args.direction))
     seen = evaluate_translation(model, training_sample(args.direction))
-    card = {
-        "name": args.name,
-        "kind": "seq2seq",
-        "task": f"translate-{args.direction}",
-        "title": f"{src_lang.upper()} → {tgt_lang.upper()} · {args.attention}",
-        "order": ATTENTION_KINDS.index(args.attention),
-        "credit": CREDIT,
-        "config": config_dict(cfg),
-        "training": {
-            "command": "python -m models.train " + shlex.join(args.argv),
-            "seed": args.seed,
-            "device": str(device),
-            "wall_time_s": round(wall, 1),
-            "steps": result.steps,
-            "examples_seen": result.examples,
-            "stopped": result.stopped,
-            "data": f"Tatoeba {args.direction}: {data.n} training pairs (≤ {MAX_PIECES} pieces), recorded split",
-            "validation": result.metrics,
-            "history": result.history,
-        },
-        "metrics": {
-            "evaluated_with": f"python -m models.evaluate --model {args.name} --split test",
-            "test": test,
-            "training_sample": {k: v for k, v in seen.items() if k != "examples"},
-        },
+    src_lang, tgt_lang = args.direction.split("-")
+    card = training_card(
+        args,
+        result,
+        wall,
+        device,
+        f"Tatoeba {args.direction}: {n_train} training pairs (≤ {MAX_PIECES} pieces), recorded split",
+        kind="seq2seq",
+        task=f"translate-{args.direction}",
+        title=f"{src_lang.upper()} → {tgt_lang.upper()} · {args.attention}",
+        order=ATTENTION_KINDS.index(args.attention),
+        credit=CREDIT,
+        config=config_dict(model.cfg),
+    )
+    card["metrics"] = {
+        "evaluated_with": f"python -m models.evaluate --model {args.name} --split test",
+        "test": test,
+        "training_sample": {k: v for k, v in seen.items() if k != "examples"},
     }
     print(
         f"{args.name}: {result.steps} steps in {wall:.1f} s; test chrF {test['chrf']} BLEU {test['bleu']} "
@@ -186,11 +203,13 @@ def train_translate(args: argparse.Namespace) -> dict:
         file=sys.stderr,
     )
     if not args.no_save:
-        registry.save_checkpoint(model, card, out, args.name)
+        registry.save_checkpoint(model, card, args.out, args.name)
     return card
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser, command: str = "translate") -> None:
+    """The options of ``translate``."""
+    parser.add_argument("--name", default=None, help="default: translate-<direction>[-<attention> unless additive]")
     parser.add_argument("--direction", default="en-ko", choices=["en-ko", "ko-en"])
     parser.add_argument("--attention", default="additive", choices=ATTENTION_KINDS)
     parser.add_argument("--en-vocab", type=int, default=1000, help="English sentencepiece vocabulary")

@@ -12,10 +12,10 @@ stochastic regulariser of Show, Attend and Tell (λ = ``--ds-lambda``).
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -35,10 +35,10 @@ from models.metrics import (
     upsample,
     word_objects,
 )
-from models.training import fit
+from models.training import fit, resume_folder, seed_everything, step_generator, training_card
 from models.vocab import Vocab
 
-__all__ = ["ShapesData", "evaluate_karpathy", "evaluate_shapes", "train_caption"]
+__all__ = ["ShapesData", "caption_loss", "evaluate_karpathy", "evaluate_shapes", "train"]
 
 
 class ShapesData:
@@ -52,8 +52,7 @@ class ShapesData:
 
     def batch(self, step: int, size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(images in [0, 1], y_in, y_out) for a step; the same step always gives the same batch."""
-        g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
-        idx = torch.randint(self.n, (size,), generator=g)
+        idx = torch.randint(self.n, (size,), generator=step_generator(self.seed, step))
         y_out = self.captions[idx]
         y_out = y_out[:, : int((y_out != 0).sum(1).max())]  # trim padding this batch does not need
         y_in = torch.cat([torch.ones_like(y_out[:, :1]), y_out[:, :-1]], dim=1)  # <sos> + caption
@@ -151,26 +150,47 @@ def evaluate_karpathy(model: Captioner, items, batch_size: int = 50) -> dict:
     return {"n": len(items), "bleu4": round(bleu4(hyps, refs), 3)}
 
 
-def train_caption(args: argparse.Namespace) -> dict:
-    """Train one captioner; returns its card (saved unless --no-save)."""
-    torch.manual_seed(args.seed)
-    device = registry.resolve_device(args.device)
-    start = time.perf_counter()
+def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--generated", type=int, metavar="N", help="shapes: N freshly generated scenes")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated scenes")
+    parser.add_argument("--karpathy", type=Path, help="photos: a Karpathy split JSON (with --images)")
+    parser.add_argument("--images", type=Path, help="the folder of the Karpathy split's images")
+    parser.add_argument("--split", default="test", choices=["test", "val", "train"], help="Karpathy split")
+
+
+def evaluate(checkpoint: registry.Checkpoint, args: argparse.Namespace) -> dict:
+    """``python -m models.evaluate`` for a captioner: shapes scenes, or a Karpathy split of photos."""
+    if args.karpathy:
+        from models.data.karpathy import read_karpathy
+
+        if not args.images:
+            raise SystemExit("--karpathy needs --images DIR")
+        items = [i for i in read_karpathy(args.karpathy, args.images) if i.split == args.split]
+        return evaluate_karpathy(checkpoint.model, items)
+    if not args.generated:
+        raise SystemExit("give --generated N (shapes scenes) or --karpathy FILE --images DIR (photos)")
+    scenes = ShapesGenerator(seed=args.seed, size=checkpoint.model.cfg.image_size).scenes(args.generated)
+    return evaluate_shapes(checkpoint.model, scenes, max_misses=args.misses)
+
+
+def _data(args: argparse.Namespace, device: torch.device):
+    """(vocabulary, training batches, validation set, task, a note on the data) for shapes or photos."""
     if args.karpathy:
         from models.data.karpathy import build_vocabulary, read_karpathy
 
         items = read_karpathy(args.karpathy, args.images)
         vocab = Vocab(build_vocabulary(items, min_count=args.min_count))
         data = KarpathyData(items, vocab, args.image_size, args.seed, device)
-        val_items = [i for i in items if i.split == "val"][: args.val]
-        test_items = [i for i in items if i.split == "test"][: args.eval_n]
-        task, data_note = "caption-photos", f"{args.karpathy} ({len(data.items)} training images)"
-    else:
-        vocab = Vocab(caption_vocabulary())
-        data = ShapesData(args.pool, args.seed, vocab, args.image_size, device)
-        val_scenes = ShapesGenerator(seed=args.seed + 100_000, size=args.image_size).scenes(args.val)
-        task, data_note = "caption", f"{args.pool} generated scenes at {args.image_size} px"
-    cfg = CaptionerConfig(
+        val = [i for i in items if i.split == "val"][: args.val]
+        return vocab, data, val, "caption-photos", f"{args.karpathy} ({len(data.items)} training images)"
+    vocab = Vocab(caption_vocabulary())
+    data = ShapesData(args.pool, args.seed, vocab, args.image_size, device)
+    val = ShapesGenerator(seed=args.seed + 100_000, size=args.image_size).scenes(args.val)
+    return vocab, data, val, "caption", f"{args.pool} generated scenes at {args.image_size} px"
+
+
+def _config(args: argparse.Namespace, vocab: Vocab) -> CaptionerConfig:
+    return CaptionerConfig(
         vocab=vocab.tokens,
         encoder=args.encoder,
         image_size=args.image_size,
@@ -184,81 +204,80 @@ def train_caption(args: argparse.Namespace) -> dict:
         wide_view=not args.narrow_view,
         deep_output=args.deep_output,
     )
-    model = Captioner(cfg, pretrained=args.pretrained).to(device)
+
+
+def train(args: argparse.Namespace) -> dict:
+    """Train one captioner; returns its card (saved unless --no-save)."""
+    if args.karpathy and not args.images:
+        raise SystemExit("--karpathy needs --images DIR")
+    seed_everything(args.seed)
+    device = registry.resolve_device(args.device)
+    start = time.perf_counter()
+    vocab, data, val, task, data_note = _data(args, device)
+    model = Captioner(_config(args, vocab), pretrained=args.pretrained).to(device)
     print(
         f"data ready in {time.perf_counter() - start:.1f} s; {sum(p.numel() for p in model.parameters()):,} parameters",
         file=sys.stderr,
     )
 
-    def evaluate() -> dict[str, float]:
+    def validate() -> dict[str, float]:
         if args.karpathy:
-            return evaluate_karpathy(model, val_items)
-        metrics = evaluate_shapes(model, val_scenes)
+            return evaluate_karpathy(model, val)
+        metrics = evaluate_shapes(model, val)
         return {k: metrics[k] for k in ("exact_match", "object_f1", "pointing_game", "attention_correctness")}
 
-    target_metric = "bleu4" if args.karpathy else "exact_match"
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     result = fit(
         model,
-        optimizer,
+        torch.optim.Adam(model.parameters(), lr=args.lr),
         lambda step: data.batch(step, args.batch),
         caption_loss(args.ds_lambda, args.entropy_lambda),
-        evaluate,
+        validate,
         budget_s=args.budget - (time.perf_counter() - start),
         max_steps=args.max_steps,
-        target=(target_metric, args.target) if args.target else None,
+        target=("bleu4" if args.karpathy else "exact_match", args.target) if args.target else None,
         eval_every_s=args.eval_every,
         warmup_steps=200,
-        resume_dir=registry.ROOT / "runs" / args.name if args.resume or args.checkpoint else None,
+        resume_dir=resume_folder(args),
         resume=args.resume,
         progress=not args.quiet,
     )
     wall = time.perf_counter() - start
-    if args.karpathy:
-        test = evaluate_karpathy(model, test_items)
-        evaluated_with = (
-            f"python -m models.evaluate --model {args.name} --karpathy {args.karpathy} --images {args.images}"
-        )
-    else:
-        scenes = ShapesGenerator(seed=args.eval_seed, size=args.image_size).scenes(args.eval_n)
-        test = evaluate_shapes(model, scenes)
-        evaluated_with = (
-            f"python -m models.evaluate --model {args.name} --generated {args.eval_n} --seed {args.eval_seed}"
-        )
-    card = {
-        "name": args.name,
-        "kind": "captioner",
-        "task": task,
-        "title": "Shapes world captioner" if not args.karpathy else f"Photo captioner ({args.encoder})",
-        "config": config_dict(cfg),
-        "training": {
-            "command": "python -m models.train " + shlex.join(args.argv),
-            "seed": args.seed,
-            "device": str(device),
-            "wall_time_s": round(wall, 1),
-            "steps": result.steps,
-            "examples_seen": result.examples,
-            "stopped": result.stopped,
-            "data": data_note,
-            "doubly_stochastic_lambda": args.ds_lambda,
-            "attention_entropy_lambda": args.entropy_lambda,
-            "validation": result.metrics,
-            "history": result.history,
-        },
-        "metrics": {"evaluated_with": evaluated_with, **test},
-    }
-    print(
-        f"{args.name}: {result.steps} steps in {wall:.1f} s ({result.stopped}); test "
-        + ", ".join(f"{k} {v}" for k, v in test.items() if k != "misses"),
-        file=sys.stderr,
+    card = training_card(
+        args,
+        result,
+        wall,
+        device,
+        data_note,
+        kind="captioner",
+        task=task,
+        title="Shapes world captioner" if not args.karpathy else f"Photo captioner ({args.encoder})",
+        config=config_dict(model.cfg),
     )
+    card["training"] |= {"doubly_stochastic_lambda": args.ds_lambda, "attention_entropy_lambda": args.entropy_lambda}
+    card["metrics"] = _test(args, model)
+    shown = ", ".join(f"{k} {v}" for k, v in card["metrics"].items() if k not in ("misses", "evaluated_with"))
+    print(f"{args.name}: {result.steps} steps in {wall:.1f} s ({result.stopped}); test {shown}", file=sys.stderr)
     if not args.no_save:
         print(f"saved {registry.save_checkpoint(model, card, args.out, args.name)}", file=sys.stderr)
     return card
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The `caption` task's options."""
+def _test(args: argparse.Namespace, model: Captioner) -> dict:
+    """The final test: held-out photos of the split, or fresh scenes; with the command that repeats it."""
+    if args.karpathy:
+        from models.data.karpathy import read_karpathy
+
+        items = [i for i in read_karpathy(args.karpathy, args.images) if i.split == "test"][: args.eval_n]
+        command = f"python -m models.evaluate --model {args.name} --karpathy {args.karpathy} --images {args.images}"
+        return {"evaluated_with": command, **evaluate_karpathy(model, items)}
+    scenes = ShapesGenerator(seed=args.eval_seed, size=args.image_size).scenes(args.eval_n)
+    command = f"python -m models.evaluate --model {args.name} --generated {args.eval_n} --seed {args.eval_seed}"
+    return {"evaluated_with": command, **evaluate_shapes(model, scenes)}
+
+
+def add_arguments(parser: argparse.ArgumentParser, command: str = "caption") -> None:
+    """The options of ``caption``."""
+    parser.add_argument("--name", default="caption-shapes", help="checkpoint name")
     parser.add_argument("--karpathy", default=None, help="a Karpathy split JSON (dataset_flickr8k.json, ...)")
     parser.add_argument("--images", default=None, help="the folder of the split's images")
     parser.add_argument("--min-count", type=int, default=5, help="photos: keep words seen this often")
