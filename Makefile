@@ -34,7 +34,7 @@ chromium:  ## Debian's chromium for the browser tests, installed when missing an
 	@scripts/ensure_chromium.sh
 
 lint: setup-test
-	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(VENV)/bin/lint-imports
 
 format: setup-test
 	$(PY) -m ruff format . && $(PY) -m ruff check --fix .

@@ -160,6 +160,12 @@ def train(args: argparse.Namespace, on_progress=None, should_stop=None) -> dict:
         progress=not args.quiet,
     )
     wall = time.perf_counter() - start
+    return _finish(args, model, result, wall, device)
+
+
+def _finish(args: argparse.Namespace, model: Seq2Seq, result, wall: float, device) -> dict:
+    """Accuracy by length on fresh sequences, the card, and (unless --no-save) the checkpoint and results."""
+    L = args.max_train_len
     lengths = list(range(args.min_eval_len, round(L * 1.5) + 1, args.length_step))
     rows = evaluate_by_length(model, args.sequence_task, lengths, args.eval_n, args.eval_seed)
     summary = summarise(rows, L)
