@@ -1,4 +1,4 @@
-"""The shipped shapes captioner meets its quality bars on freshly generated scenes."""
+"""The shipped shapes captioner meets its quality bars on freshly generated scenes, and its card tells the truth."""
 
 import pytest
 
@@ -6,9 +6,9 @@ from models import registry
 from models.data.shapes import ShapesGenerator
 from models.tasks.captions import evaluate_shapes
 
-# Issue 4 asks for ≥ 50 % of the attention mass inside the named object's box. The shipped model measures 35 %
-# (card: 35.4 % on 1000 scenes); an entropy penalty to sharpen the maps lost the pointing game instead (see the
-# issue's closing note). This guard keeps what we have from getting worse; the issue's bar is reported unmet.
+# The aim is ≥ 50 % of a word's attention mass inside the box of the object it names; the shipped model measures
+# 35 % (card: 35.4 % on 1000 scenes), and an entropy penalty that sharpened the maps lost the pointing game instead.
+# This guard keeps what we have from getting worse; the README reports the aim as not met.
 MASS_BAR = 0.30
 
 
@@ -31,9 +31,18 @@ def test_attention_points_at_the_named_objects(result):
     assert measured["attention_correctness"] >= MASS_BAR
 
 
-def test_card_matches_a_fresh_measurement_and_training_fit_the_budget(result):
+@pytest.mark.parametrize(
+    ("metric", "tolerance"),
+    [("exact_match", 0.03), ("object_f1", 0.02), ("pointing_game", 0.05), ("attention_correctness", 0.05)],
+)
+def test_card_metrics_match_a_fresh_measurement(result, metric, tolerance):
+    """Every number the card (and the README table built from it) claims is reproduced on 400 new scenes."""
     checkpoint, measured = result
-    card = checkpoint.card
-    assert card["training"]["wall_time_s"] <= 45 * 60
-    assert measured["pointing_game"] == pytest.approx(card["metrics"]["pointing_game"], abs=0.05)
-    assert card["weights"]["bytes"] <= 25 * 2**20
+    assert measured[metric] == pytest.approx(checkpoint.card["metrics"][metric], abs=tolerance)
+
+
+def test_shipped_weights_are_small_and_match_the_card():
+    card = registry.read_card("caption-shapes")
+    weights = registry.ASSETS_DIR / card["weights"]["file"]
+    assert weights.stat().st_size <= 25 * 2**20
+    assert weights.stat().st_size == card["weights"]["bytes"]

@@ -39,10 +39,17 @@ def test_quality_bar(result):
         assert measured["per_family"][family] >= 0.995, family
 
 
-def test_default_model_looks_at_the_right_characters(result):
+# Alignment accuracy: the share of year/month/day output characters whose attention peak lies inside that field of
+# the input. Measured on the cards: additive 99.0 %, general 96.3 %, scaled dot 94.8 %, dot 94.5 %.
+ALIGNMENT_BARS = {"date-additive": 0.97, "date-general": 0.93, "date-scaled-dot": 0.92, "date-dot": 0.92}
+
+
+def test_every_attention_model_looks_at_the_right_characters(result):
     checkpoint, measured = result
-    if checkpoint.name == "date-additive":
-        assert measured["alignment_accuracy"] >= 0.95
+    if checkpoint.card["config"]["attention"] == "none":
+        assert measured["alignment_accuracy"] is None, "the baseline has no attention to score"
+        return
+    assert measured["alignment_accuracy"] >= ALIGNMENT_BARS[checkpoint.name]
 
 
 def test_card_records_how_it_was_made(result):

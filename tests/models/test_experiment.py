@@ -18,23 +18,29 @@ def results():
     return json.loads(path.read_text())
 
 
-def test_shipped_pair_attention_beats_baseline_on_the_longest_third(results):
-    by_attention = {e["attention"]: e for e in results["models"].values()}
-    assert {"additive", "none"} <= set(by_attention)
-    gap = (
-        by_attention["additive"]["summary"]["longest_third"]["exact"]
-        - by_attention["none"]["summary"]["longest_third"]["exact"]
-    )
-    assert gap >= 0.30, f"attention leads by only {gap:.0%} on the longest third"
-
-
-def test_results_file_matches_the_shipped_checkpoints(results):
+@pytest.fixture(scope="module")
+def longest_third(results):
+    """Exact match of each shipped model, measured now on fresh sequences of the three longest lengths."""
+    lengths = sorted({r["length"] for e in results["models"].values() for r in e["by_length"]})[-3:]
+    measured = {}
     for name, entry in results["models"].items():
         model = registry.load_checkpoint(name, device="cpu").model
-        lengths = [entry["by_length"][0]["length"], entry["by_length"][-1]["length"]]
-        fresh = evaluate_by_length(model, TASK, lengths, n=60, seed=12345)
-        for row, again in zip([entry["by_length"][0], entry["by_length"][-1]], fresh, strict=True):
-            assert again["token"] == pytest.approx(row["token"], abs=0.12), (name, row["length"])
+        rows = evaluate_by_length(model, TASK, lengths, n=40, seed=12345)
+        measured[entry["attention"]] = sum(r["exact"] for r in rows) / len(rows)
+    return measured
+
+
+def test_attention_beats_the_baseline_on_the_longest_inputs(longest_third):
+    assert {"additive", "none"} <= set(longest_third)
+    gap = longest_third["additive"] - longest_third["none"]
+    assert gap >= 0.30, f"attention leads by only {gap:.0%} on the longest inputs ({longest_third})"
+
+
+def test_results_file_matches_the_shipped_checkpoints(results, longest_third):
+    """What /experiments draws (the committed results file) is what the checkpoints do now."""
+    for entry in results["models"].values():
+        claimed = entry["summary"]["longest_third"]["exact"]
+        assert longest_third[entry["attention"]] == pytest.approx(claimed, abs=0.15), entry["name"]
 
 
 def test_training_command_writes_the_results_file(tmp_path):
