@@ -2,7 +2,7 @@
 from the input being submitted to its heatmap or overlay being drawn. Every input is new (no cache hit)
 except the gallery pictures, whose captions are cached after their first pick.
 
-Targets (issue 8): /text median ≤ 150 ms, /image median ≤ 500 ms.
+Targets: /text median ≤ 150 ms, /image median ≤ 500 ms.
 
 python -m benchmarks.bench_browser [--quick]
 """

@@ -6,10 +6,11 @@
     python -m benchmarks.run load --sessions 3 --interactions 3
     python -m benchmarks.bench_load --sessions 30        # a script alone takes the same options
 
-The table (Markdown, headed by the date and the machine) goes to stdout, progress to stderr, and the same
-rows to JSON: ``benchmarks/results.json`` for a whole run, ``benchmarks/results-<scripts>[-quick].json`` for
-part of one or a quick run (both git-ignored), or the path given with ``--json``. The exit status is 1 when
-a script crashed; a missed target is a finding, not a failure.
+The table (Markdown, headed by the date and the machine) goes to stdout, progress to stderr, into
+``benchmarks/README.md`` after a whole run, and the same rows to JSON: ``benchmarks/results.json`` for a
+whole run, ``benchmarks/results-<scripts>[-quick].json`` for part of one or a quick run (both git-ignored),
+or the path given with ``--json``. The exit status is 1 when a script crashed; a missed target is a
+finding, not a failure.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from benchmarks.common import Options, Row, Skipped, default_devices, fmt_value, machine, table, write_json
 
 HERE = Path(__file__).resolve().parent
+BEGIN, END = "<!-- results: written by make bench -->", "<!-- /results -->"
 # The order of the table; a new bench_<name>.py not listed here comes last.
 ORDER = ["startup", "text", "translate", "image", "training", "browser", "load", "live"]
 
@@ -98,14 +100,24 @@ def main(argv: list[str] | None = None, scripts: list[str] | None = None) -> int
             crashed = True
         print(f"[{name}] {time.perf_counter() - start:.0f} s", file=sys.stderr)
 
-    print(f"\nMeasured {started:%Y-%m-%d %H:%M %Z}{' (--quick)' if opts.quick else ''} on {machine()}\n")
+    heading = f"Measured {started:%Y-%m-%d %H:%M %Z}{' (--quick)' if opts.quick else ''} on {machine()}"
+    print(f"\n{heading}\n")
     print(table(rows))
+    if len(names) == len(available()) and not opts.quick and not args.json:
+        write_readme(f"{heading}\n\n{table(rows)}")
     partial = "" if len(names) == len(available()) else "-" + "-".join(names)
     path = args.json or HERE / f"results{partial}{'-quick' if opts.quick else ''}.json"
     meta = {"quick": opts.quick, "scripts": names, "options": vars(opts)}
     write_json(path, rows, meta)
     print(f"\nwrote {path}", file=sys.stderr)
     return 1 if crashed else 0
+
+
+def write_readme(block: str, readme: Path = HERE / "README.md") -> None:
+    """Put the last whole run's table between its markers in benchmarks/README.md."""
+    text = readme.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    readme.write_text(f"{head}{BEGIN}\n{block}\n{END}{rest.split(END, 1)[1]}", encoding="utf-8")
 
 
 if __name__ == "__main__":

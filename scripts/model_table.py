@@ -1,6 +1,8 @@
-"""Print the README's table of shipped models from their cards (the metrics there came from models.evaluate).
+"""The README's table of shipped models, from their cards (the metrics there came from models.evaluate),
+and the exact command that trained each one.
 
-python scripts/model_table.py
+    python scripts/model_table.py           # print it
+    python scripts/model_table.py --write   # replace the block between the markers in README.md
 """
 
 from __future__ import annotations
@@ -8,50 +10,82 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from models import registry
+from models import registry  # noqa: E402
+
+BEGIN, END = "<!-- models: written by scripts/model_table.py -->", "<!-- /models -->"
 
 
 def pct(value) -> str:
     return "—" if value is None else f"{value:.2%}"
 
 
-def main() -> None:
+def quality(e: registry.ModelEntry) -> str:
+    """One cell: the numbers ``python -m models.evaluate`` printed for this model, as its card keeps them."""
+    m = e.card.get("metrics", {})
+    if e.task == "date":
+        fam = m.get("per_family", {})
+        return (
+            f"exact {pct(m.get('exact_match'))} of {m.get('n'):,}; worst family "
+            f"{min(fam, key=fam.get) if fam else '—'} {pct(min(fam.values()) if fam else None)}; "
+            f"alignment {pct(m.get('alignment_accuracy'))}"
+        )
+    if e.task == "caption":
+        return (
+            f"exact {pct(m.get('exact_match'))} of {m.get('n'):,}; object F1 {pct(m.get('object_f1'))}; "
+            f"BLEU-4 {m.get('bleu4')}; pointing {pct(m.get('pointing_game'))}; "
+            f"mass in box {pct(m.get('attention_correctness'))}"
+        )
+    if e.task.startswith("experiment"):
+        lt = m.get("longest_third", {})
+        return f"exact {pct(lt.get('exact'))} on lengths ≥ {m.get('longest_third_from')}"
+    if e.task.startswith("translate"):
+        test, train = m.get("test", {}), m.get("training_sample", {})
+        return (
+            f"test ({test.get('n')} sentences): chrF {test.get('chrf')}, BLEU {test.get('bleu')}, "
+            f"exact {pct(test.get('exact_match'))}; 500 training sentences exact {pct(train.get('exact_match'))}"
+        )
+    return ", ".join(f"{k} {v}" for k, v in m.items() if isinstance(v, float))
+
+
+def render() -> str:
+    """The whole block: the table, its footnote, and each model's training command."""
     entries = sorted(registry.catalog(), key=lambda e: (e.task, e.card.get("order", 0), e.name))
-    print("| model | task | size | trained in | quality (fresh held-out data) |")
-    print("| --- | --- | --- | --- | --- |")
+    lines = ["| model | task | size | trained in | quality (fresh held-out data) |", "| --- | --- | --- | --- | --- |"]
     for e in entries:
-        card, m = e.card, e.card.get("metrics", {})
+        card = e.card
         size = f"{card['weights']['bytes'] / 2**20:.1f} MB"
         shared = "shared" in card["training"].get("note", "")  # timed while other jobs used the cores
         wall = f"{card['training']['wall_time_s'] / 60:.1f} min" + (" ¹" if shared else "")
-        if e.task == "date":
-            fam = m.get("per_family", {})
-            quality = (
-                f"exact {pct(m.get('exact_match'))} of {m.get('n'):,}; worst family "
-                f"{min(fam, key=fam.get) if fam else '—'} {pct(min(fam.values()) if fam else None)}; "
-                f"alignment {pct(m.get('alignment_accuracy'))}"
-            )
-        elif e.task == "caption":
-            quality = (
-                f"exact {pct(m.get('exact_match'))} of {m.get('n'):,}; object F1 {pct(m.get('object_f1'))}; "
-                f"BLEU-4 {m.get('bleu4')}; pointing {pct(m.get('pointing_game'))}; "
-                f"mass in box {pct(m.get('attention_correctness'))}"
-            )
-        elif e.task.startswith("experiment"):
-            lt = m.get("longest_third", {})
-            quality = f"exact {pct(lt.get('exact'))} on lengths ≥ {m.get('longest_third_from')}"
-        elif e.task.startswith("translate"):
-            test, train = m.get("test", {}), m.get("training_sample", {})
-            quality = (
-                f"test ({test.get('n')} sentences): chrF {test.get('chrf')}, BLEU {test.get('bleu')}, "
-                f"exact {pct(test.get('exact_match'))}; 500 training sentences exact {pct(train.get('exact_match'))}"
-            )
-        else:
-            quality = ", ".join(f"{k} {v}" for k, v in m.items() if isinstance(v, float))
-        print(f"| `{e.name}` | {e.task} | {size} | {wall} | {quality} |")
-    print("\n¹ trained while other jobs shared the 2 cores (fixed step count); the card's note gives the alone time.")
+        lines.append(f"| `{e.name}` | {e.task} | {size} | {wall} | {quality(e)} |")
+    lines += [
+        "",
+        "¹ trained while other jobs shared the 2 cores (fixed step count); the card's note gives the alone time.",
+        "",
+        "Each was made by exactly this command (also in its card):",
+        "",
+        "```bash",
+        *(e.card["training"]["command"] for e in entries),
+        "```",
+    ]
+    return "\n".join(lines)
+
+
+def write(readme: Path = ROOT / "README.md") -> None:
+    """Put the block between its markers in the README."""
+    text = readme.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    readme.write_text(f"{head}{BEGIN}\n{render()}\n{END}{tail}", encoding="utf-8")
+
+
+def main() -> None:
+    if "--write" in sys.argv[1:]:
+        write()
+    else:
+        print(render())
 
 
 if __name__ == "__main__":
