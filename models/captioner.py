@@ -32,7 +32,7 @@ from torchvision.transforms import functional as TF
 from models import decoding
 from models.attention import Attention
 from models.decoding import DecoderState
-from models.results import VisualAttention
+from models.results import VisualAttention, distributions
 from models.vocab import Vocab, next_token_log_probs
 
 __all__ = ["Captioner", "CaptionerConfig", "PretrainedWeightsMissing", "build", "prepare_image"]
@@ -238,8 +238,7 @@ class Captioner(nn.Module):
 
     def _result(self, seen: Image.Image, hyp: decoding.Hypothesis, side: int) -> VisualAttention:
         words = self.vocab.decode(hyp.tokens)
-        maps = hyp.extras["weights"].astype(np.float64).reshape(len(words), side, side)
-        maps = maps / maps.sum(axis=(1, 2), keepdims=True).clip(min=1e-12)
+        maps = distributions(hyp.extras["weights"].reshape(len(words), side, side), axes=(1, 2))
         gates = hyp.extras["gate"].astype(np.float64) if self.cfg.gate else None
         return VisualAttention(words=words, weights=maps, image=seen, gates=gates, score=float(hyp.logprob))
 

@@ -12,9 +12,26 @@ from enum import StrEnum
 import numpy as np
 from PIL import Image
 
-__all__ = ["Alignment", "AttentionStep", "InputCheck", "ProblemKind", "TransformerAttention", "VisualAttention"]
+__all__ = [
+    "Alignment",
+    "AttentionPermutation",
+    "AttentionStep",
+    "Classification",
+    "Erasure",
+    "InputCheck",
+    "ProblemKind",
+    "TransformerAttention",
+    "VisualAttention",
+]
 
 _TOL = 1e-3  # rows of float32 softmax sum to 1 within this
+
+
+def distributions(weights: np.ndarray, axes: int | tuple[int, ...] = -1) -> np.ndarray:
+    """Attention weights as float64 that sum to exactly 1 over ``axes`` (float32 softmax drifts by ~1e-7,
+    and a cut-off padding column takes its share away): what every model returns in its results."""
+    weights = np.asarray(weights, dtype=np.float64)
+    return weights / weights.sum(axis=axes, keepdims=True).clip(min=1e-12)
 
 
 def _check_distributions(name: str, weights: np.ndarray, axes: tuple[int, ...]) -> None:
@@ -151,3 +168,96 @@ class AttentionStep:
     weights: np.ndarray  # (S,) softmax of the scores
     context: np.ndarray  # (E,) the weighted sum of the encoder states
     top: list[tuple[str, float]]  # the 5 most likely next tokens and their probabilities
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One text's predicted label, its probabilities, and how much the model weighed each token.
+
+    weights[j] is the attention of the pooling layer on token j (sums to 1); the no-attention baseline has
+    none. attributions[j] is token j's Integrated Gradients share of the predicted label's probability
+    (when asked for). Long texts are read in part: the first and the last pieces, with a gap between.
+    """
+
+    tokens: list[str]  # the pieces read, labelled for an axis ("▁great" -> "great", "s" -> "·s")
+    word_ids: list[int]  # (len(tokens),) the word each token belongs to, 0-based in reading order
+    words: list[str]  # the words those tokens make up
+    labels: list[str]  # label names, in the order of probs
+    probs: np.ndarray  # (len(labels),) sums to 1
+    weights: np.ndarray | None  # (len(tokens),) attention over the tokens; None for the baseline
+    attributions: np.ndarray | None = None  # (len(tokens),) Integrated Gradients toward the predicted label
+    attribution_gap: float | None = None  # Σ attributions − (f(text) − f(baseline)): IG's completeness error
+    n_read: int = 0  # pieces read
+    n_total: int = 0  # pieces in the whole text; n_read < n_total when it was too long to read whole
+    gap: int | None = None  # when cut: tokens[:gap] open the text, tokens[gap:] end it
+    text: str = ""  # the text as the model read it (normalised)
+
+    def __post_init__(self) -> None:
+        n = len(self.tokens)
+        if len(self.word_ids) != n:
+            raise ValueError(f"Classification word_ids: expected {n} entries, got {len(self.word_ids)}.")
+        if self.probs.shape != (len(self.labels),):
+            raise ValueError(f"Classification probs: expected shape ({len(self.labels)},), got {self.probs.shape}.")
+        _check_distributions("Classification probs", self.probs, axes=(0,))
+        for name in ("weights", "attributions"):
+            value = getattr(self, name)
+            if value is not None and value.shape != (n,):
+                raise ValueError(f"Classification {name}: expected shape ({n},), got {value.shape}.")
+        if self.weights is not None:
+            _check_distributions("Classification weights", self.weights, axes=(0,))
+
+    @property
+    def label(self) -> str:
+        """The predicted label."""
+        return self.labels[int(np.argmax(self.probs))]
+
+    @property
+    def confidence(self) -> float:
+        """The probability of the predicted label."""
+        return float(self.probs.max())
+
+    @property
+    def has_attention(self) -> bool:
+        return self.weights is not None
+
+    @property
+    def truncated(self) -> bool:
+        return self.n_read < self.n_total
+
+    def per_word(self, values: np.ndarray) -> np.ndarray:
+        """Token values (attention or attributions) summed over each word's pieces: (len(words),)."""
+        out = np.zeros(len(self.words))
+        np.add.at(out, np.asarray(self.word_ids, dtype=int), values)
+        return out
+
+
+@dataclass(frozen=True)
+class AttentionPermutation:
+    """The permutation test for one text (Jain & Wallace 2019): the attention weights are shuffled over
+    the tokens, everything else kept; if the decision barely moves, the weights did not carry it."""
+
+    label: str  # the label predicted with the model's own weights
+    p: float  # its probability
+    permuted: np.ndarray  # (n,) its probability under each of n shuffles
+
+    @property
+    def median_change(self) -> float:
+        """median |p_shuffled − p|."""
+        return float(np.median(np.abs(self.permuted - self.p))) if self.permuted.size else 0.0
+
+    @property
+    def flip_rate(self) -> float:
+        """The share of shuffles that change the decision (two labels: p falls below 1/2)."""
+        return float(np.mean(self.permuted < 0.5)) if self.permuted.size else 0.0
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """One word removed from a text and the text classified again (Serrano & Smith 2019)."""
+
+    chosen_by: str  # "attention" (most attended word), "attributions" (highest IG toward the label), "random"
+    word: str
+    word_index: int  # in Classification.words
+    p_before: float  # probability of the label predicted for the whole text
+    p_after: float  # probability of that label without the word
+    flipped: bool  # the decision changed

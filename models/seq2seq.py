@@ -31,7 +31,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from models import decoding
 from models.attention import Attention, attend
 from models.decoding import DecoderState
-from models.results import Alignment, AttentionStep, InputCheck, ProblemKind
+from models.results import Alignment, AttentionStep, InputCheck, ProblemKind, distributions
 from models.tokenizers import WORD_START, PieceTokenizer, load_tokenizer
 from models.vocab import Vocab, next_token_log_probs
 
@@ -275,8 +275,7 @@ class Seq2Seq(nn.Module):
 
     def _alignment(self, source: list[str], hyp: decoding.Hypothesis) -> Alignment:
         target = self.tgt_vocab.decode(hyp.tokens)
-        weights = hyp.extras["weights"][:, : len(source)].astype(np.float64)  # (T, S) without padding
-        weights = weights / weights.sum(axis=1, keepdims=True).clip(min=1e-12)
+        weights = distributions(hyp.extras["weights"][:, : len(source)], axes=1)  # (T, S) without padding
         pieces = isinstance(self.src_tokenizer, PieceTokenizer)
         return Alignment(
             source=self.src_tokenizer.labels(source),

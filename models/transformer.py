@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from models import decoding
 from models.decoding import DecoderState
-from models.results import Alignment, InputCheck, TransformerAttention
+from models.results import Alignment, InputCheck, TransformerAttention, distributions
 from models.seq2seq import check_text_input
 from models.vocab import BOS, Vocab, next_token_log_probs
 
@@ -260,8 +260,7 @@ class Transformer(nn.Module):
             row = []
             for h in hs:
                 target = self.tgt_vocab.decode(h.tokens)
-                w = h.extras["weights"][:, : len(source)].astype(np.float64)
-                w = w / w.sum(1, keepdims=True).clip(min=1e-12)
+                w = distributions(h.extras["weights"][:, : len(source)], axes=1)
                 row.append(Alignment(source, target, w.reshape(len(target), len(source)), h.logprob, "".join(target)))
             out.append(row)
         return out
