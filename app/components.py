@@ -9,6 +9,7 @@ import html
 import time
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from app.charts import heatmap, theme
@@ -25,6 +26,17 @@ def big_output(text: str, note: str = "") -> None:
         + (f'<div style="color:#475569;font-size:1rem">{html.escape(note)}</div>' if note else ""),
         unsafe_allow_html=True,
     )
+
+
+def example_pills(label: str, examples: list[str], key: str, input_key: str, suffix: str = "") -> None:
+    """Examples to pick from; picking one puts it (without ``suffix``) into the text box ``input_key``."""
+
+    def use() -> None:
+        picked = st.session_state.get(key)
+        if picked:
+            st.session_state[input_key] = picked.removesuffix(suffix)
+
+    st.pills(label, examples, key=key, on_change=use)
 
 
 def heatmap_chart(alignment: Alignment, key: str, title: str = "", compact: bool = False, **kwargs) -> None:
@@ -133,3 +145,14 @@ def diff_html(output: str, truth: str) -> str:
         + "".join(cells)
         + "</div>"
     )
+
+
+TABLE_STYLE = [  # large type for the projector
+    {"selector": "th, td", "props": "font-size: 1.25rem; padding: 0.25rem 0.9rem; text-align: right;"},
+    {"selector": "th", "props": "font-weight: 600;"},
+]
+
+
+def big_table(frame: pd.DataFrame, digits: int = 3) -> None:
+    """A small table in large type for the projector: every number visible at once, nothing to scroll."""
+    st.table(frame.style.format(precision=digits, na_rep="").set_table_styles(TABLE_STYLE).hide(axis="index"))

@@ -15,8 +15,6 @@ from typing import Any
 
 import streamlit as st
 
-from app.services import compute_device
-
 SESSION_MODELS = "live_models"  # st.session_state key: name -> {"model", "task", "attention", ...}
 
 
@@ -93,7 +91,8 @@ class LiveTrainer:
         return None
 
     def _train(self, run_id: str) -> None:
-        from models.train import quick_train
+        from app.services import compute_device  # services reads this module's session models
+        from models.live import quick_train
 
         def progress(record: dict[str, Any]) -> None:
             with self._lock:

@@ -10,7 +10,8 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 @dataclass(frozen=True)
 class PageSpec:
-    """One page: its file in app/pages, its URL path, icon and sidebar section.
+    """One page: its script in app/pages (``<name>.py``, or ``<name>/page.py`` for a page with one module per
+    tab), its URL path, icon and sidebar section.
 
     Its title is ``t("nav.<name>")`` and its one-line summary ``t("nav.<name>_about")``.
     """
@@ -22,7 +23,9 @@ class PageSpec:
 
     @property
     def file(self) -> Path:
-        return PAGES_DIR / f"{self.name}.py"
+        """The page's script: ``pages/<name>.py``, or ``pages/<name>/page.py`` when the page is a package."""
+        package = PAGES_DIR / self.name / "page.py"
+        return package if package.is_file() else PAGES_DIR / f"{self.name}.py"
 
     @property
     def exists(self) -> bool:

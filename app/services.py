@@ -1,25 +1,41 @@
-"""The cached doors between pages and models/: devices, model loading, decoding, input checks.
+"""The one door between pages and models/: devices, models, decoding, input checks, data for the pages.
 
-Pages call these and draw what comes back; nothing here draws except messages.
+Pages call these and draw what comes back; nothing here draws except messages (``show_problem``,
+``model_or_message``), and the ``require_*`` helpers stop the page after theirs.
+
+Caching: models, the device, the catalog and the live trainer are shared objects (``st.cache_resource``);
+every result (decodes, captions, maps, steps, curves, examples) is data, copied per call (``st.cache_data``),
+so that no session can change another's numbers. Models trained live in class live in this session's
+``st.session_state`` (app/live.py) and are answered uncached under the same calls.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import unicodedata
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import streamlit as st
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app import live
 from app.i18n import t
 from models import metrics, registry
-from models.results import Alignment, VisualAttention
-from models.tokenizers import PieceTokenizer
+from models import seq2seq as _seq2seq
+from models import worked_example as _wx
+from models.data import sequences as _sequences
+from models.data import shapes as _shapes
+from models.protocols import ImageModel, TextModel
+from models.results import Alignment, AttentionStep, ProblemKind, TransformerAttention, VisualAttention
+
+ModelError = registry.CheckpointError  # what loading a broken checkpoint raises; pages may catch it
 
 
 @st.cache_resource(show_spinner=False)
@@ -47,12 +63,18 @@ def model_catalog(task: str | None = None) -> list[registry.ModelEntry]:
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def load_model(name: str) -> registry.Checkpoint:
-    """A model, loaded once per server and shared by every session (models never keep per-call state).
+    """A shipped model, loaded once per server and shared by every session (models keep no per-call state).
 
-    Raises registry.CheckpointError; pages show it with ``model_error``.
+    Raises ``ModelError``; pages use ``require_model`` or ``model_or_message`` instead.
     """
     paths = {e.name: e.path for e in model_catalog()}
     return registry.load_checkpoint(paths.get(name, name), device=compute_device()[0])
+
+
+def get_model(name: str) -> TextModel | ImageModel:
+    """Model ``name``: one trained live in this session, or a shipped one. Raises ``ModelError``."""
+    trained = live.session_models().get(name)
+    return trained["model"] if trained is not None else load_model(name).model
 
 
 def model_error(err: Exception) -> None:
@@ -60,15 +82,65 @@ def model_error(err: Exception) -> None:
     st.error(f"**{t('errors.model_title')}** {err}\n\n{t('errors.model_hint')}")
 
 
-# --------------------------------------------------------------------------- text input
+def model_or_message(name: str) -> TextModel | ImageModel | None:
+    """Model ``name``, or None after an error box that says why it could not be loaded (for a tab or a card)."""
+    try:
+        return get_model(name)
+    except ModelError as err:
+        model_error(err)
+        return None
+
+
+def require_model(name: str) -> TextModel | ImageModel:
+    """Model ``name``, shipped or trained live; when it cannot be loaded, the reason and ``st.stop()``."""
+    model = model_or_message(name)
+    if model is None:
+        st.stop()
+    return model
+
+
+# --------------------------------------------------------------------------- input problems
 
 
 @dataclass(frozen=True)
 class InputProblem:
-    """Why a text cannot be decoded: a message to show (already translated) and its severity."""
+    """Why an input cannot be used (or can, with a note): a kind, its severity, and the facts its message needs.
 
-    message: str
+    The message itself is looked up in the reader's language when it is shown: ``errors.<kind>`` in
+    app/locales, filled with ``params`` (numbers, sizes; "chars" and "words" are described at that time).
+    """
+
+    kind: ProblemKind
     level: str = "error"  # "error" | "warning" | "info"
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def message_in(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (the page's language by default)."""
+        values = dict(self.params)
+        if "chars" in values:
+            values["chars"] = ", ".join(_describe(c, lang) for c in values["chars"])
+        if "words" in values:
+            values["words"] = ", ".join(f"“{w}”" for w in values["words"])
+        return t(f"errors.{self.kind.value}", lang=lang, **values)
+
+    @property
+    def message(self) -> str:
+        return self.message_in()
+
+
+def show_problem(problem: InputProblem | None, message: str | None = None) -> None:
+    """The problem as st.error / st.warning / st.info (``message`` instead of its own, when given)."""
+    if problem is not None:
+        getattr(st, problem.level)(message or problem.message)
+
+
+def stop_for(problem: InputProblem | None) -> None:
+    """``st.stop()`` unless there is no problem or it is only a warning (the input is still used)."""
+    if problem is not None and problem.level != "warning":
+        st.stop()
+
+
+# --------------------------------------------------------------------------- text input
 
 
 def tidy(text: str) -> str:
@@ -76,49 +148,89 @@ def tidy(text: str) -> str:
     return " ".join(text.split())
 
 
-def _describe(char: str) -> str:
+def _describe(char: str, lang: str | None = None) -> str:
     """A character as a person can read it: “x”, or its code point when it is invisible."""
     if unicodedata.category(char)[0] in "CZ":
-        return t("errors.whitespace_char", code=f"U+{ord(char):04X}")
+        return t("errors.whitespace_char", lang=lang, code=f"U+{ord(char):04X}")
     return f"“{char}”"
 
 
 MAX_TEXT_CHARS = 1_000  # longer pastes are refused before the tokenizer sees them
 
 
-def check_text(model, text: str) -> InputProblem | None:
+def check_text(model: TextModel, text: str) -> InputProblem | None:
     """None when ``model`` can read ``text``; else what is wrong, naming the characters or the length."""
-    pieces = isinstance(getattr(model, "src_tokenizer", None), PieceTokenizer)
     if len(text) > MAX_TEXT_CHARS:  # counted in characters, whatever the model's units
-        limit = MAX_TEXT_CHARS if pieces else model.cfg.max_source_len
-        return InputProblem(t("errors.too_long", n=len(text), limit=limit))
-    problem = model.check_input(text)
-    if problem is None:
+        limit = MAX_TEXT_CHARS if model.reads_pieces else model.max_source_len
+        return InputProblem(ProblemKind.TOO_LONG, params={"n": len(text), "limit": limit})
+    check = model.check_input(text)
+    if check is None:
         return None
-    kind, detail = problem
-    if kind == "empty":
-        return InputProblem(t("errors.empty"), "info")
-    if kind == "too_long":
-        return InputProblem(
-            t("errors.too_long_pieces" if pieces else "errors.too_long", n=detail, limit=model.cfg.max_source_len)
-        )
-    if kind == "uncovered":
-        return InputProblem(t("errors.uncovered", words=", ".join(f"“{w}”" for w in detail)), "warning")
-    shown = ", ".join(_describe(c) for c in detail)
-    return InputProblem(t("errors.unknown_chars", chars=shown, count=len(detail)))
+    if check.kind is ProblemKind.EMPTY:
+        return InputProblem(check.kind, "info")
+    if check.kind in (ProblemKind.TOO_LONG, ProblemKind.TOO_LONG_PIECES):
+        return InputProblem(check.kind, params={"n": check.count, "limit": check.limit})
+    if check.kind is ProblemKind.UNCOVERED:  # a note: the rest is still translated
+        return InputProblem(check.kind, "warning", params={"words": check.items})
+    return InputProblem(check.kind, params={"chars": check.items, "count": len(check.items)})
 
 
-def without_unknown(model, text: str) -> str:
-    """``text`` with the characters the model does not know removed (and spaces tidied)."""
-    known = "".join(c for c in text if c in model.src_vocab)
-    return " ".join(known.split())
+def require_text(model: TextModel, text: str, before_stop=None) -> InputProblem | None:
+    """Show what is wrong with ``text`` for ``model``; ``st.stop()`` unless it is only a warning.
+
+    ``before_stop(problem)``, when given, draws something under the message first (a way out).
+    Returns the warning, if there was one.
+    """
+    problem = check_text(model, text)
+    show_problem(problem)
+    if problem is not None and problem.level != "warning":
+        if before_stop is not None:
+            before_stop(problem)
+        st.stop()
+    return problem
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
+def cleaned_text(model: TextModel, text: str) -> str | None:
+    """``text`` without what ``model`` cannot read, cut to its length, when that differs and can be read."""
+    cleaned = model.known_text(text)[: model.max_source_len]
+    if cleaned and cleaned != text and check_text(model, cleaned) is None:
+        return cleaned
+    return None
+
+
 def decode_text(name: str, text: str, beam_width: int = 1) -> list[Alignment]:
-    """The best ``beam_width`` outputs of model ``name`` for ``text`` (checked first), best first."""
-    model = load_model(name).model
-    return model.decode([text], beam_width=beam_width)[0]
+    """The best ``beam_width`` outputs of model ``name`` (shipped or trained live) for ``text``, best first.
+
+    ``text`` must pass ``check_text`` first. Raises ``ModelError`` for a shipped model that cannot load.
+    """
+    trained = live.session_models().get(name)
+    if trained is not None:  # this session's own model: not shared, so not cached across sessions
+        return trained["model"].decode([text], beam_width=beam_width)[0]
+    return _decode_shipped(name, text, beam_width)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _decode_shipped(name: str, text: str, beam_width: int) -> list[Alignment]:
+    return load_model(name).model.decode([text], beam_width=beam_width)[0]
+
+
+def is_real_date(text: str) -> bool:
+    """Whether ``text`` is a real calendar date in YYYY-MM-DD form (a model can write 2023-02-30)."""
+    from models.data.dates import iso_is_real_date
+
+    return iso_is_real_date(text)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def transformer_maps(name: str, text: str) -> TransformerAttention:
+    """Every attention map of Transformer ``name`` for ``text``."""
+    return load_model(name).model.translate([text])[0]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def explain_steps(name: str, text: str) -> list[AttentionStep]:
+    """Every number of every greedy decoding step of RNN model ``name`` on ``text`` (see Seq2Seq.explain)."""
+    return load_model(name).model.explain(text)
 
 
 # --------------------------------------------------------------------------- images
@@ -144,6 +256,10 @@ def _signature(data: bytes) -> str | None:
     return next((name for magic, name in _SIGNATURES.items() if data.startswith(magic)), None)
 
 
+def _image_problem(kind: ProblemKind, level: str = "error", **params: Any) -> InputProblem:
+    return InputProblem(kind, level, params)
+
+
 def read_image(data: bytes) -> tuple[Image.Image | None, InputProblem | None]:
     """Decode an uploaded file into an RGB image, or say plainly why it cannot be used.
 
@@ -153,32 +269,42 @@ def read_image(data: bytes) -> tuple[Image.Image | None, InputProblem | None]:
     16-bit images are converted.
     """
     if not data:
-        return None, InputProblem(t("errors.image_empty"))
+        return None, _image_problem(ProblemKind.IMAGE_EMPTY)
     if len(data) > MAX_IMAGE_BYTES:
-        return None, InputProblem(t("errors.image_too_big", mb=len(data) / 2**20, limit=MAX_IMAGE_BYTES // 2**20))
+        mb, limit = len(data) / 2**20, MAX_IMAGE_BYTES // 2**20
+        return None, _image_problem(ProblemKind.IMAGE_TOO_BIG, mb=mb, limit=limit)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
             width, height = image.size
             if width * height > MAX_IMAGE_PIXELS:
-                return None, InputProblem(t("errors.image_bomb", w=width, h=height))
+                return None, _image_problem(ProblemKind.IMAGE_BOMB, w=width, h=height)
             image.seek(0)
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # Pillow's own check, in open()
-        return None, InputProblem(t("errors.image_bomb_unknown", limit=MAX_IMAGE_PIXELS // 1_000_000))
+        return None, _image_problem(ProblemKind.IMAGE_BOMB_UNKNOWN, limit=MAX_IMAGE_PIXELS // 1_000_000)
     except UnidentifiedImageError:
         kind = _signature(data)  # a picture's first bytes, but too little of it to read: cut short
         if kind:
-            return None, InputProblem(t("errors.image_corrupt", detail=kind))
-        return None, InputProblem(t("errors.image_unreadable"))
+            return None, _image_problem(ProblemKind.IMAGE_CORRUPT, detail=kind)
+        return None, _image_problem(ProblemKind.IMAGE_UNREADABLE)
     except (OSError, SyntaxError, ValueError, EOFError) as err:
-        return None, InputProblem(t("errors.image_corrupt", detail=str(err)[:120]))
+        return None, _image_problem(ProblemKind.IMAGE_CORRUPT, detail=str(err)[:120])
     if min(image.size) < MIN_IMAGE_SIDE:
-        return None, InputProblem(t("errors.image_too_small", w=width, h=height, min=MIN_IMAGE_SIDE))
+        return None, _image_problem(ProblemKind.IMAGE_TOO_SMALL, w=width, h=height, min=MIN_IMAGE_SIDE)
     frames = getattr(image, "n_frames", 1) if image.format != "MPO" else 1  # a phone's MPO: a photo + previews
-    note = InputProblem(t("errors.image_animated", n=frames), "info") if frames > 1 else None
+    note = _image_problem(ProblemKind.IMAGE_ANIMATED, "info", n=frames) if frames > 1 else None
     return to_rgb(image), note
+
+
+def require_image(data: bytes) -> Image.Image:
+    """The picture in an uploaded file or a camera shot; a note about it shown, or the error and ``st.stop()``."""
+    image, problem = read_image(data)
+    show_problem(problem)  # an error without an image, or a note about one (an animated GIF)
+    if image is None:
+        st.stop()
+    return image
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -202,13 +328,17 @@ def image_key(image: Image.Image) -> str:
     return hashlib.sha1(image.tobytes() + repr(image.size).encode()).hexdigest()[:16]
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
-def caption_image(name: str, key: str, beam_width: int, _image: Image.Image) -> list[VisualAttention]:
-    """The best ``beam_width`` captions of model ``name`` for an image (identified by ``key``)."""
+def caption_image(name: str, image: Image.Image, beam_width: int) -> list[VisualAttention]:
+    """The best ``beam_width`` captions of model ``name`` for ``image``, cached by its pixels."""
+    return _caption(name, image_key(image), beam_width, image)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _caption(name: str, key: str, beam_width: int, _image: Image.Image) -> list[VisualAttention]:
     return load_model(name).model.caption([_image], beam_width=beam_width)[0]
 
 
-def word_hits(result: VisualAttention, scene) -> list[bool | None]:
+def word_hits(result: VisualAttention, scene: _shapes.Scene) -> list[bool | None]:
     """For a scene whose truth is known: per word, did its attention peak fall on the object it names?"""
     truth = metrics.word_objects(result.words, [(o.size, o.colour, o.shape) for o in scene.objects])
     hits: list[bool | None] = []
@@ -222,24 +352,36 @@ def word_hits(result: VisualAttention, scene) -> list[bool | None]:
     return hits
 
 
-@st.cache_resource(show_spinner=False)
-def gallery_scenes() -> list:
+# --------------------------------------------------------------------------- the shapes world (/image)
+
+Scene = _shapes.Scene
+SHAPES = _shapes.SHAPES  # what the scene builder offers
+COLOURS = tuple(_shapes.COLOURS)
+SIZES = _shapes.SIZES
+BACKGROUNDS = _shapes.BACKGROUNDS
+MAX_OBJECTS = _shapes.MAX_OBJECTS
+
+
+@st.cache_data(show_spinner=False)
+def gallery_scenes() -> list[Scene]:
     """Six generated scenes for the gallery: one to four objects, every background (fixed seeds)."""
-    from models.data.shapes import ShapesGenerator
-
-    return ShapesGenerator(seed=2026).scenes(6)
+    return _shapes.ShapesGenerator(seed=2026).scenes(6)
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
-def transformer_maps(name: str, text: str):
-    """Every attention map of Transformer ``name`` for ``text`` (a TransformerAttention)."""
-    return load_model(name).model.translate([text])[0]
+def make_scene(objects: list[dict], background: str, noise: float, seed: int = 7) -> Scene:
+    """A scene of the builder's objects (dicts of shape, colour, size, x, y, rotation). Raises ValueError."""
+    return _shapes.make_scene(objects, background=background, noise=noise, seed=seed)
+
+
+def render_scene(scene: Scene) -> Image.Image:
+    """The scene as the picture a model sees."""
+    return _shapes.render(scene)
 
 
 # --------------------------------------------------------------------------- translation
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_data(show_spinner=False)
 def translation_examples(direction: str) -> list[str]:
     """The lecture's example, a few training sentences, and test sentences (marked unseen)."""
     from models.data.tatoeba import read_pairs
@@ -256,7 +398,7 @@ def translation_examples(direction: str) -> list[str]:
     return lecture + seen + [u + "  ⟨unseen⟩" for u in unseen]
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_data(show_spinner=False)
 def _training_sources(direction: str) -> frozenset[str]:
     from models.data.tatoeba import read_pairs
 
@@ -266,3 +408,60 @@ def _training_sources(direction: str) -> frozenset[str]:
 def seen_in_training(direction: str, text: str) -> bool:
     """Whether this exact sentence was a training example."""
     return text in _training_sources(direction)
+
+
+# --------------------------------------------------------------------------- the bottleneck experiment
+
+
+SEQUENCE_TASKS = _sequences.TASKS  # reverse, copy
+ATTENTION_KINDS = _seq2seq.ATTENTION_KINDS  # what a live-trained model may use
+
+
+def experiment_results(task: str) -> dict | None:
+    """The shipped results of the bottleneck experiment on ``task`` (accuracy by length per model), or None."""
+    from models.tasks.bottleneck import results_path
+
+    path = results_path(task)
+    if not path.is_file():
+        return None
+    return _read_results(str(path), path.stat().st_mtime_ns)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _read_results(path: str, mtime_ns: int) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def random_sequence(task: str, length: int, seed: int) -> str:
+    """A fresh input of ``length`` symbols for the experiment's models."""
+    return _sequences.SequenceGenerator(task, seed=seed).sample(length).source
+
+
+def sequence_target(task: str, text: str) -> str:
+    """The right answer for ``text`` (reversed or copied)."""
+    return _sequences.target_of(task, text)
+
+
+# --------------------------------------------------------------------------- the worked example (/math)
+# Small numbers a student can edit: pure numpy from models/worked_example.py, re-exported for the page.
+
+WORKED_KINDS = _wx.KINDS
+WORKED_DIM = _wx.DIM
+WORKED_LIMIT = _wx.LIMIT
+WORKED_MAX_TOKENS = _wx.MAX_TOKENS
+DK_CHOICES = _wx.DK_CHOICES
+WorkedExample = _wx.WorkedExample
+Parameters = _wx.Parameters
+ScalingPoint = _wx.ScalingPoint
+default_example = _wx.default_example
+default_parameters = _wx.default_parameters
+work_example = _wx.work
+exp_terms = _wx.exp_terms
+read_numbers = _wx.read_numbers
+scaling_example = _wx.scaling_example
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def scaling_curve(n_keys: int) -> list[ScalingPoint]:
+    """Mean entropy and spread of softmax(qᵀk) with and without 1/√d_k, for every d_k of the slider."""
+    return _wx.scaling_curve(n_keys=n_keys)

@@ -14,13 +14,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from app.charts import theme
+from app.charts.math_latex import latex_dot, latex_number, latex_vector, number
 
 __all__ = [
     "context_figure",
     "convex_hull",
     "entropy_chart",
     "grouped_bars",
-    "latex_dot",
+    "latex_dot",  # re-exported from math_latex, where the formulas live
     "latex_number",
     "latex_vector",
     "number",
@@ -33,29 +34,6 @@ HIGHLIGHT = "#e11d48"  # the largest weight
 UNSCALED = "#9ca3af"  # the √d_k comparison: grey for the problem, the accent for the fix
 BAR_LABEL_SIZE = 16
 _LABEL_EXPR = "slice(datum.label, indexof(datum.label, ':') + 1)"  # "3:you" -> "you"
-
-
-def number(x: float, digits: int = 3) -> str:
-    """A number as a person writes it: rounded, trailing zeros dropped, no "-0" (1.0 -> "1", 0.0871 -> "0.087")."""
-    text = f"{round(float(x), digits):.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def latex_number(x: float, digits: int = 3) -> str:
-    """``number`` for a formula: negative numbers in parentheses when they are multiplied."""
-    text = number(x, digits)
-    return f"({text})" if text.startswith("-") else text
-
-
-def latex_vector(values: Sequence[float], digits: int = 3, column: bool = False) -> str:
-    """A vector as a bracketed LaTeX matrix, a row by default (columns take too much height on a projector)."""
-    sep = r" \\ " if column else " & "
-    return r"\begin{bmatrix} " + sep.join(number(v, digits) for v in values) + r" \end{bmatrix}"
-
-
-def latex_dot(a: Sequence[float], b: Sequence[float], digits: int = 3) -> str:
-    """a·b written out term by term: 1 \\cdot 1 + 2 \\cdot (-1) + …"""
-    return " + ".join(f"{latex_number(x, digits)} \\cdot {latex_number(y, digits)}" for x, y in zip(a, b, strict=True))
 
 
 def _labels(tokens: Sequence[str]) -> list[str]:

@@ -5,7 +5,6 @@ import streamlit as st
 from app import components, services
 from app.i18n import t
 from app.navigation import PAGES
-from models.registry import CheckpointError
 
 st.title("🔍 Attention Lens")
 st.markdown(f"### {t('home.tagline')}")
@@ -40,7 +39,7 @@ with example_right:
     try:
         alignment = services.decode_text("date-additive", "TUESDAY, SEPTEMBER 25, 1984", 1)[0]
         components.heatmap_chart(alignment, key="home_example", title=t("home.example_title"), compact=True)
-    except CheckpointError:  # the home page still explains attention without its example
+    except services.ModelError:  # the home page still explains attention without its example
         st.info(t("home.example_missing"))
 
 st.subheader(t("home.map_title"))

@@ -5,158 +5,117 @@ import time
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from app import services
 from app.charts import heatmap, overlay, theme
 from app.i18n import current_language, t
-from models.data import shapes
-from models.registry import CheckpointError
+from models.results import VisualAttention
 
 st.title(t("image.title"))
 st.write(t("image.intro"))
 lang = current_language()  # format_func may run after the script (AppTest): fix the language now
 
-entries = services.model_catalog("caption") + services.model_catalog("caption-photos")
-if not entries:
-    st.error(t("errors.no_models", task="caption"))
-    st.stop()
-names = [e.name for e in entries]
-titles = {e.name: e.card.get("title", e.name) for e in entries}
-
-# ----------------------------------------------------------------------------- the model and the image
-
 SOURCES = ["gallery", "builder", "upload", "camera"]
-top_left, top_right = st.columns([3, 2], gap="large", vertical_alignment="bottom")
-with top_left:
-    source = st.segmented_control(
-        t("image.source_label"),
-        SOURCES,
-        default="gallery",
-        required=True,
-        key="image_source",
-        format_func=lambda s: t(f"image.source_{s}", lang=lang),
-    )
-with top_right:
-    name = st.selectbox(t("image.model_label"), names, key="image_model", format_func=lambda n: titles[n])
-task = next(e.task for e in entries if e.name == name)
-if task == "caption":
-    st.info(t("image.shapes_notice"), icon=":material/category:")
-else:
-    st.caption(t("image.photo_model_note"))
+BUILDER_DEFAULTS = [  # shape, colour, size, x, y of the builder's first four objects
+    ("circle", "red", "small", 0.18, 0.5),
+    ("square", "blue", "large", 0.45, 0.35),
+    ("triangle", "green", "small", 0.7, 0.7),
+    ("star", "yellow", "large", 0.85, 0.3),
+]
 
-image, scene = None, None
-if source == "gallery":
+
+# ----------------------------------------------------------------------------- the picture
+
+
+def gallery_scene() -> services.Scene:
+    """Six generated scenes side by side, each with a button; the chosen one."""
     gallery = services.gallery_scenes()
     st.session_state.setdefault("image_pick", 0)
-    columns = st.columns(len(gallery))
-    for i, (column, candidate) in enumerate(zip(columns, gallery, strict=True)):
+    chosen = st.session_state["image_pick"]
+    for i, (column, candidate) in enumerate(zip(st.columns(len(gallery)), gallery, strict=True)):
         with column:
-            st.image(shapes.render(candidate), width="stretch")
+            st.image(services.render_scene(candidate), width="stretch")
             st.button(
-                t("image.use") if i != st.session_state["image_pick"] else t("image.chosen"),
+                t("image.use") if i != chosen else t("image.chosen"),
                 key=f"image_pick_{i}",
                 on_click=lambda i=i: st.session_state.update(image_pick=i),
-                type="primary" if i == st.session_state["image_pick"] else "secondary",
+                type="primary" if i == chosen else "secondary",
                 width="stretch",
             )
-    scene = gallery[st.session_state["image_pick"]]
+    return gallery[chosen]
 
-elif source == "builder":
+
+def builder_object(k: int) -> dict:
+    """One row of the builder: the shape, colour, size, place and rotation of object ``k``."""
+    shape0, colour0, size0, x0, y0 = BUILDER_DEFAULTS[k]
+    c = st.columns([1.2, 1.2, 1, 2, 2, 1.5], vertical_alignment="bottom")
+    shapes, colours, sizes = services.SHAPES, services.COLOURS, services.SIZES
+    return {
+        "shape": c[0].selectbox(t("image.b_shape"), shapes, shapes.index(shape0), key=f"b_s{k}"),
+        "colour": c[1].selectbox(t("image.b_colour"), colours, colours.index(colour0), key=f"b_c{k}"),
+        "size": c[2].selectbox(t("image.b_size"), sizes, sizes.index(size0), key=f"b_z{k}"),
+        "x": c[3].slider(t("image.b_x"), 0.05, 0.95, x0, 0.01, key=f"b_x{k}"),
+        "y": c[4].slider(t("image.b_y"), 0.05, 0.95, y0, 0.01, key=f"b_y{k}"),
+        "rotation": c[5].slider(t("image.b_rotation"), 0, 359, 0, 5, key=f"b_r{k}"),
+    }
+
+
+def built_scene() -> services.Scene:
+    """A scene the student builds object by object; an impossible one is a message and the page stops."""
     st.caption(t("image.builder_help"))
-    count = st.slider(t("image.builder_count"), 1, shapes.MAX_OBJECTS, 3, key="image_b_count")
-    defaults = [
-        ("circle", "red", "small", 0.18, 0.5),
-        ("square", "blue", "large", 0.45, 0.35),
-        ("triangle", "green", "small", 0.7, 0.7),
-        ("star", "yellow", "large", 0.85, 0.3),
-    ]
-    objects = []
-    for k in range(count):
-        shape0, colour0, size0, x0, y0 = defaults[k]
-        c = st.columns([1.2, 1.2, 1, 2, 2, 1.5], vertical_alignment="bottom")
-        objects.append(
-            {
-                "shape": c[0].selectbox(t("image.b_shape"), shapes.SHAPES, shapes.SHAPES.index(shape0), key=f"b_s{k}"),
-                "colour": c[1].selectbox(
-                    t("image.b_colour"), list(shapes.COLOURS), list(shapes.COLOURS).index(colour0), key=f"b_c{k}"
-                ),
-                "size": c[2].selectbox(t("image.b_size"), shapes.SIZES, shapes.SIZES.index(size0), key=f"b_z{k}"),
-                "x": c[3].slider(t("image.b_x"), 0.05, 0.95, x0, 0.01, key=f"b_x{k}"),
-                "y": c[4].slider(t("image.b_y"), 0.05, 0.95, y0, 0.01, key=f"b_y{k}"),
-                "rotation": c[5].slider(t("image.b_rotation"), 0, 359, 0, 5, key=f"b_r{k}"),
-            }
-        )
+    count = st.slider(t("image.builder_count"), 1, services.MAX_OBJECTS, 3, key="image_b_count")
+    objects = [builder_object(k) for k in range(count)]
     c1, c2 = st.columns(2)
     background = c1.selectbox(
         t("image.b_background"),
-        shapes.BACKGROUNDS,
+        services.BACKGROUNDS,
         key="image_b_bg",
         format_func=lambda b: t(f"image.bg_{b}", lang=lang),
     )
     noise = c2.slider(t("image.b_noise"), 0.0, 8.0, 2.0, 0.5, key="image_b_noise")
     try:
-        scene = shapes.make_scene(objects, background=background, noise=noise, seed=7)
+        scene = services.make_scene(objects, background=background, noise=noise, seed=7)
     except ValueError as err:
         st.error(t("image.builder_invalid", detail=str(err)))
         st.stop()
     if len({round(o["x"], 2) for o in objects}) < len(objects):
         st.warning(t("image.builder_same_x"))
+    return scene
 
-elif source == "upload":
-    upload = st.file_uploader(
-        t("image.upload_label"),
-        type=["png", "jpg", "jpeg", "webp", "bmp", "gif"],
-        key="image_upload",
-        help=t("image.upload_help", limit=services.MAX_IMAGE_BYTES // 2**20),
-    )
-    if upload is None:
-        st.info(t("image.upload_prompt"))
+
+def own_picture(source: str) -> Image.Image:
+    """An uploaded file or a camera shot, read and checked; without one, a prompt and the page stops."""
+    if source == "upload":
+        given = st.file_uploader(
+            t("image.upload_label"),
+            type=["png", "jpg", "jpeg", "webp", "bmp", "gif"],
+            key="image_upload",
+            help=t("image.upload_help", limit=services.MAX_IMAGE_BYTES // 2**20),
+        )
+    else:
+        given = st.camera_input(t("image.camera_label"), key="image_camera")
+    if given is None:
+        st.info(t(f"image.{source}_prompt"))
         st.stop()
-    image, problem = services.read_image(upload.getvalue())
-    if problem is not None:  # an error without an image, or a note about one (an animated GIF)
-        getattr(st, problem.level)(problem.message)
-    if image is None:
-        st.stop()
+    return services.require_image(given.getvalue())
 
-else:
-    shot = st.camera_input(t("image.camera_label"), key="image_camera")
-    if shot is None:
-        st.info(t("image.camera_prompt"))
-        st.stop()
-    image, problem = services.read_image(shot.getvalue())
-    if problem is not None:  # an error without an image, or a note about one (an animated GIF)
-        getattr(st, problem.level)(problem.message)
-    if image is None:
-        st.stop()
 
-if scene is not None:
-    image = shapes.render(scene)
-if task == "caption" and scene is None:
-    st.warning(t("image.photo_on_shapes_model"))
+# ----------------------------------------------------------------------------- the caption
 
-# ----------------------------------------------------------------------------- controls and caption
 
-c1, c2, c3 = st.columns(3)
-beam_width = c1.slider(t("image.beam_label"), 1, 10, 3, key="image_beam", help=t("image.beam_help"))
-cmap = c2.selectbox(t("image.cmap_label"), overlay.COLOR_MAPS, key="image_cmap")
-opacity = c3.slider(t("image.opacity_label"), 0.1, 1.0, 0.65, 0.05, key="image_opacity")
+def map_stats(best: VisualAttention, i: int) -> str:
+    """Peak weight and entropy of word ``i``'s map (and its β gate)."""
+    w = best.weights[i]
+    gate = f" · β {best.gates[i]:.2f}" if best.gates is not None else ""
+    return t("image.map_stats", peak=float(w.max()), entropy=heatmap.entropy(w.ravel())) + gate
 
-try:
-    model = services.load_model(name).model
-except CheckpointError as err:
-    services.model_error(err)
-    st.stop()
 
-with st.spinner(t("image.thinking")):
-    beams = services.caption_image(name, services.image_key(image), beam_width, _image=image)
-best = beams[0]
-if not best.words:
-    st.warning(t("image.no_words"))
-    st.stop()
-
-hits = services.word_hits(best, scene) if scene is not None and task == "caption" else None
-st.markdown(overlay.word_chips_html(best.words, hits=hits), unsafe_allow_html=True)
-if scene is not None:
+def caption_summary(best: VisualAttention, scene: services.Scene | None, hits: list | None) -> None:
+    """The caption as chips, and for a generated scene whether it is right and how many words looked right."""
+    st.markdown(overlay.word_chips_html(best.words, hits=hits), unsafe_allow_html=True)
+    if scene is None:
+        return
     if " ".join(best.words) == scene.caption:
         st.success(t("image.caption_right"))
     else:
@@ -165,19 +124,25 @@ if scene is not None:
     if scored:
         st.caption(t("image.hits_summary", hit=sum(scored), n=len(scored)))
 
-vmax = float(best.weights.max())
-tab_word, tab_grid, tab_beams, tab_numbers = st.tabs(
-    [t("image.tab_word"), t("image.tab_grid"), t("image.tab_beams"), t("image.tab_numbers")]
-)
+
+def one_word(best: VisualAttention, i: int, hits: list | None, cmap: str, opacity: float, slots) -> None:
+    """Word ``i``'s map over the picture, large, with its chips, numbers and the colour scale beside it."""
+    big_slot, side_slot = slots
+    vmax = float(best.weights.max())
+    big = overlay.attention_overlay(best.image, best.weights[i], vmax, cmap, opacity, scale=4)
+    big_slot.image(big, width="stretch")
+    with side_slot.container():
+        st.markdown(overlay.word_chips_html(best.words, active=i, hits=hits), unsafe_allow_html=True)
+        st.markdown(f"### “{best.words[i]}”")
+        st.markdown(map_stats(best, i))
+        if hits is not None and hits[i] is not None:
+            st.markdown(t("image.hit") if hits[i] else t("image.miss"))
+        st.markdown(overlay.colorbar_html(cmap, vmax), unsafe_allow_html=True)
+        st.caption(t("image.scale_note"))
 
 
-def _stats(i: int) -> str:
-    w = best.weights[i]
-    gate = f" · β {best.gates[i]:.2f}" if best.gates is not None else ""
-    return t("image.map_stats", peak=float(w.max()), entropy=heatmap.entropy(w.ravel())) + gate
-
-
-with tab_word:
+def word_view(best: VisualAttention, hits: list | None, cmap: str, opacity: float) -> None:
+    """A word slider (starting at the first object word) and a play button; the chosen word's map."""
     controls, play = st.columns([5, 1], vertical_alignment="bottom")
     n_words = len(best.words)
     index = 0
@@ -192,43 +157,25 @@ with tab_word:
         )
     playing = play.button(t("text.play"), key="image_play", icon=":material/play_arrow:", width="stretch")
     left, right = st.columns([3, 2], gap="large")
-    big_slot, side_slot = left.empty(), right.empty()
-
-    def draw(i: int) -> None:
-        big = overlay.attention_overlay(best.image, best.weights[i], vmax, cmap, opacity, scale=4)
-        big_slot.image(big, width="stretch")
-        with side_slot.container():
-            st.markdown(overlay.word_chips_html(best.words, active=i, hits=hits), unsafe_allow_html=True)
-            st.markdown(f"### “{best.words[i]}”")
-            st.markdown(_stats(i))
-            if hits is not None and hits[i] is not None:
-                st.markdown(t("image.hit") if hits[i] else t("image.miss"))
-            st.markdown(overlay.colorbar_html(cmap, vmax), unsafe_allow_html=True)
-            st.caption(t("image.scale_note"))
-
+    slots = (left.empty(), right.empty())
     if playing:
         for i in range(n_words):
-            draw(i)
+            one_word(best, i, hits, cmap, opacity, slots)
             time.sleep(0.8)
-    draw(index)
+    one_word(best, index, hits, cmap, opacity, slots)
 
-with tab_grid:
-    panels = [
-        overlay.attention_overlay(best.image, best.weights[i], vmax, cmap, opacity, scale=2)
-        for i in range(len(best.words))
-    ]
-    labels = [f"{w} · {_stats(i)}" for i, w in enumerate(best.words)]
+
+def grid_view(best: VisualAttention, name: str, cmap: str, opacity: float) -> None:
+    """Every word's map, five to a row, and the sheet and the numbers to download."""
+    vmax = float(best.weights.max())
     per_row = 5
-    for start in range(0, len(panels), per_row):
-        cols = st.columns(per_row)
-        for col, panel, label in zip(
-            cols, panels[start : start + per_row], labels[start : start + per_row], strict=False
-        ):
-            col.image(panel, caption=label, width="stretch")
+    for start in range(0, len(best.words), per_row):
+        for column, i in zip(st.columns(per_row), range(start, min(start + per_row, len(best.words))), strict=False):
+            panel = overlay.attention_overlay(best.image, best.weights[i], vmax, cmap, opacity, scale=2)
+            column.image(panel, caption=f"{best.words[i]} · {map_stats(best, i)}", width="stretch")
     st.markdown(overlay.colorbar_html(cmap, vmax), unsafe_allow_html=True)
-    sheet = overlay.overlay_grid(best, cmap, opacity)
     buffer = io.BytesIO()
-    sheet.save(buffer, format="PNG")
+    overlay.overlay_grid(best, cmap, opacity).save(buffer, format="PNG")
     d1, d2, _ = st.columns([1.3, 1.3, 2])
     d1.download_button(
         t("image.download_png"),
@@ -247,24 +194,25 @@ with tab_grid:
         icon=":material/data_object:",
     )
 
-with tab_beams:
+
+def beams_view(beams: list[VisualAttention], beam_width: int) -> None:
+    """The beam's captions with their scores."""
     if beam_width == 1:
         st.info(t("text.beams_hint"))
-    st.dataframe(
-        [
-            {
-                t("text.beam_rank"): i + 1,
-                t("image.beam_caption"): " ".join(b.words),
-                t("text.beam_logprob"): round(b.score, 3),
-                t("text.beam_normalised"): round(b.score / (len(b.words) + 1), 3),
-            }
-            for i, b in enumerate(beams)
-        ],
-        hide_index=True,
-        width="stretch",
-    )
+    rows = [
+        {
+            t("text.beam_rank"): i + 1,
+            t("image.beam_caption"): " ".join(b.words),
+            t("text.beam_logprob"): round(b.score, 3),
+            t("text.beam_normalised"): round(b.score / (len(b.words) + 1), 3),
+        }
+        for i, b in enumerate(beams)
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch")
 
-with tab_numbers:
+
+def numbers_view(best: VisualAttention, hits: list | None) -> None:
+    """Per word: its peak weight, where it is, the entropy, β and whether it hit its object; the model's input."""
     st.markdown(t("image.numbers_intro", h=best.weights.shape[1], w=best.weights.shape[2], size=best.image.width))
     rows = []
     for i, w in enumerate(best.words):
@@ -287,6 +235,63 @@ with tab_numbers:
         caption=t("image.as_seen"),
         width=theme.CELL_PX * 8,
     )
+
+
+# ----------------------------------------------------------------------------- the page
+
+entries = services.model_catalog("caption") + services.model_catalog("caption-photos")
+if not entries:
+    st.error(t("errors.no_models", task="caption"))
+    st.stop()
+titles = {e.name: e.card.get("title", e.name) for e in entries}
+
+top_left, top_right = st.columns([3, 2], gap="large", vertical_alignment="bottom")
+source = top_left.segmented_control(
+    t("image.source_label"),
+    SOURCES,
+    default="gallery",
+    required=True,
+    key="image_source",
+    format_func=lambda s: t(f"image.source_{s}", lang=lang),
+)
+name = top_right.selectbox(t("image.model_label"), list(titles), key="image_model", format_func=titles.get)
+task = next(e.task for e in entries if e.name == name)
+if task == "caption":
+    st.info(t("image.shapes_notice"), icon=":material/category:")
+else:
+    st.caption(t("image.photo_model_note"))
+
+scene = gallery_scene() if source == "gallery" else built_scene() if source == "builder" else None
+image = services.render_scene(scene) if scene is not None else own_picture(source)
+if task == "caption" and scene is None:
+    st.warning(t("image.photo_on_shapes_model"))
+
+c1, c2, c3 = st.columns(3)
+beam_width = c1.slider(t("image.beam_label"), 1, 10, 3, key="image_beam", help=t("image.beam_help"))
+cmap = c2.selectbox(t("image.cmap_label"), overlay.COLOR_MAPS, key="image_cmap")
+opacity = c3.slider(t("image.opacity_label"), 0.1, 1.0, 0.65, 0.05, key="image_opacity")
+
+services.require_model(name)
+with st.spinner(t("image.thinking")):
+    beams = services.caption_image(name, image, beam_width)
+best = beams[0]
+if not best.words:
+    st.warning(t("image.no_words"))
+    st.stop()
+
+hits = services.word_hits(best, scene) if scene is not None and task == "caption" else None
+caption_summary(best, scene, hits)
+tab_word, tab_grid, tab_beams, tab_numbers = st.tabs(
+    [t("image.tab_word"), t("image.tab_grid"), t("image.tab_beams"), t("image.tab_numbers")]
+)
+with tab_word:
+    word_view(best, hits, cmap, opacity)
+with tab_grid:
+    grid_view(best, name, cmap, opacity)
+with tab_beams:
+    beams_view(beams, beam_width)
+with tab_numbers:
+    numbers_view(best, hits)
 
 with st.expander(t("image.how_title"), icon=":material/help:"):
     st.markdown(t("image.how_body"))

@@ -9,8 +9,6 @@ from app import components, live, services
 from app.charts import heatmap
 from app.examples import DATE_EXAMPLES
 from app.i18n import current_language, t
-from models.data.dates import iso_is_real_date
-from models.registry import CheckpointError
 
 lang = current_language()  # format_funcs may be called after the run (AppTest): fix the language now
 TASKS = {"date": "date", "en-ko": "translate-en-ko", "ko-en": "translate-ko-en"}  # picker value -> card task
@@ -38,15 +36,7 @@ attention_of = {e.name: e.card["config"]["attention"] for e in entries}
 attention_of.update({name: info["attention"] for name, info in live_models.items()})
 examples = DATE_EXAMPLES if is_date else services.translation_examples(task_key)
 input_key = f"text_input_{task_key}"  # each task keeps its own text
-
-
-def _use_example() -> None:
-    picked = st.session_state.get("text_example")
-    if picked:
-        st.session_state[input_key] = picked.removesuffix(UNSEEN)
-
-
-UNSEEN = "  ⟨unseen⟩"
+UNSEEN = "  ⟨unseen⟩"  # the mark of test sentences among the examples
 st.session_state.setdefault(input_key, examples[0].removesuffix(UNSEEN))
 left, right = st.columns([3, 2], gap="large")
 with left:
@@ -73,37 +63,29 @@ with right:
     )
     st.caption(t(f"text.about_{attention_of[name]}"))
     beam_width = st.slider(t("text.beam_label"), 1, 10, 1, key="text_beam", help=t("text.beam_help"))
-st.pills(
-    t("text.examples") if is_date else t("text.examples_translate"),
-    examples,
-    key="text_example",
-    on_change=_use_example,
+components.example_pills(
+    t("text.examples") if is_date else t("text.examples_translate"), examples, "text_example", input_key, UNSEEN
 )
 
-try:
-    model = live_models[name]["model"] if name in live_models else services.load_model(name).model
-except CheckpointError as err:
-    services.model_error(err)
-    st.stop()
+model = services.require_model(name)
 
-problem = services.check_text(model, text)
-if problem is not None:
-    getattr(st, problem.level)(problem.message)
-    if problem.level == "error" and text.strip() and is_date:
-        cleaned = services.without_unknown(model, text)[: model.cfg.max_source_len]
-        if cleaned and cleaned != text and services.check_text(model, cleaned) is None:
-            st.button(
-                t("errors.try_cleaned", text=cleaned),
-                key="text_clean",
-                on_click=lambda: st.session_state.update({input_key: cleaned}),
-            )
-    if problem.level != "warning":  # a warning (words the tokenizer cannot cover) still translates
-        st.stop()
 
-beams = model.decode([text], beam_width)[0] if name in live_models else services.decode_text(name, text, beam_width)
+def _offer_cleaned(problem: services.InputProblem) -> None:
+    """Under an error about a date: a button that removes what the model cannot read."""
+    cleaned = services.cleaned_text(model, text) if problem.level == "error" and text.strip() and is_date else None
+    if cleaned:
+        st.button(
+            t("errors.try_cleaned", text=cleaned),
+            key="text_clean",
+            on_click=lambda: st.session_state.update({input_key: cleaned}),
+        )
+
+
+services.require_text(model, text, before_stop=_offer_cleaned)  # a warning (words it cannot cover) still translates
+beams = services.decode_text(name, text, beam_width)
 best = beams[0]
 components.big_output(best.text, t("text.output_note", n=len(best.target), score=best.score))
-if is_date and not iso_is_real_date(best.text):
+if is_date and not services.is_real_date(best.text):
     st.warning(t("text.not_a_date", output=best.text))
 if not is_date:
     seen = services.seen_in_training(task_key, text)
@@ -115,25 +97,9 @@ if best.source_words is not None:
     join_words = st.toggle(t("text.join_words"), key="text_join", help=t("text.join_words_help"))
 shown = heatmap.join_words(best) if join_words else best
 
-tab_map, tab_steps, tab_beams, tab_compare = st.tabs(
-    [t("text.tab_alignment"), t("text.tab_steps"), t("text.tab_beams"), t("text.tab_compare")]
-)
 
-with tab_map:
-    if best.has_attention:
-        components.heatmap_chart(shown, key="text_heatmap", title=t("text.heatmap_title", model=name))
-        st.caption(t("text.heatmap_caption") if is_date else t("text.heatmap_caption_translate"))
-        components.downloads(shown, f"{name}-alignment", key="text_dl", model=name, input=text)
-    else:
-        st.write(t("text.no_attention_body"))
-
-with tab_steps:
-    if best.has_attention:
-        components.step_through(shown, key="text_steps")
-    else:
-        st.write(t("text.no_attention_body"))
-
-with tab_beams:
+def beams_tab(beams: list, beam_width: int) -> None:
+    """The beam's outputs with their scores (and, for dates, whether each is a real date); any one's heatmap."""
     if beam_width == 1:
         st.info(t("text.beams_hint"))
     rows = [
@@ -142,12 +108,12 @@ with tab_beams:
             t("text.beam_output"): b.text,
             t("text.beam_logprob"): round(b.score, 4),
             t("text.beam_normalised"): round(b.score / (len(b.target) + 1), 4),
-            **({t("text.beam_real"): "✓" if iso_is_real_date(b.text) else "✗"} if is_date else {}),
+            **({t("text.beam_real"): "✓" if services.is_real_date(b.text) else "✗"} if is_date else {}),
         }
         for i, b in enumerate(beams)
     ]
     st.dataframe(rows, hide_index=True, width="stretch")
-    if len(beams) > 1 and best.has_attention:
+    if len(beams) > 1 and beams[0].has_attention:
         chosen = st.selectbox(
             t("text.beam_show"),
             range(len(beams)),
@@ -156,30 +122,51 @@ with tab_beams:
         )
         components.heatmap_chart(beams[chosen], key="text_beam_heatmap", title=f"#{chosen + 1} · {beams[chosen].text}")
 
+
+def compare_card(model_name: str) -> None:
+    """One shipped model's answer to the same input, with its heatmap (or why it has none)."""
+    st.markdown(f"**{t(f'text.model_{attention_of[model_name]}')}**")
+    other = services.model_or_message(model_name)
+    if other is None:
+        return
+    if services.check_text(other, text) is not None:
+        st.warning(t("errors.model_cannot_read"))
+        return
+    result = services.decode_text(model_name, text, 1)[0]
+    mark = "" if not is_date or services.is_real_date(result.text) else " ⚠"
+    st.markdown(
+        f"<span style='font-family:monospace;font-size:1.8rem'>{html.escape(result.text)}</span>{mark}",
+        unsafe_allow_html=True,
+    )
+    if result.has_attention:
+        components.heatmap_chart(result, key=f"text_cmp_{model_name}", compact=True)
+    else:
+        st.caption(t("text.no_attention_short"))
+
+
+tab_map, tab_steps, tab_beams, tab_compare = st.tabs(
+    [t("text.tab_alignment"), t("text.tab_steps"), t("text.tab_beams"), t("text.tab_compare")]
+)
+with tab_map:
+    if best.has_attention:
+        components.heatmap_chart(shown, key="text_heatmap", title=t("text.heatmap_title", model=name))
+        st.caption(t("text.heatmap_caption") if is_date else t("text.heatmap_caption_translate"))
+        components.downloads(shown, f"{name}-alignment", key="text_dl", model=name, input=text)
+    else:
+        st.write(t("text.no_attention_body"))
+with tab_steps:
+    if best.has_attention:
+        components.step_through(shown, key="text_steps")
+    else:
+        st.write(t("text.no_attention_body"))
+with tab_beams:
+    beams_tab(beams, beam_width)
 with tab_compare:
     st.write(t("text.compare_intro"))
     columns = st.columns(3, gap="medium")
     for i, entry in enumerate(entries):
         with columns[i % 3], st.container(border=True):
-            st.markdown(f"**{t(f'text.model_{attention_of[entry.name]}')}**")
-            try:
-                other = services.load_model(entry.name).model
-            except CheckpointError as err:
-                services.model_error(err)
-                continue
-            if services.check_text(other, text) is not None:
-                st.warning(t("errors.model_cannot_read"))
-                continue
-            result = services.decode_text(entry.name, text, 1)[0]
-            mark = "" if not is_date or iso_is_real_date(result.text) else " ⚠"
-            st.markdown(
-                f"<span style='font-family:monospace;font-size:1.8rem'>{html.escape(result.text)}</span>{mark}",
-                unsafe_allow_html=True,
-            )
-            if result.has_attention:
-                components.heatmap_chart(result, key=f"text_cmp_{entry.name}", compact=True)
-            else:
-                st.caption(t("text.no_attention_short"))
+            compare_card(entry.name)
 
 with st.expander(t("text.how_to_read_title"), icon=":material/help:"):
     st.markdown(t("text.how_to_read"))

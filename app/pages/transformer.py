@@ -8,7 +8,6 @@ from app.charts import theme
 from app.charts import transformer_charts as charts
 from app.examples import DATE_EXAMPLES
 from app.i18n import current_language, t
-from models.registry import CheckpointError
 
 st.title(t("tf.title"))
 st.write(t("tf.intro"))
@@ -21,25 +20,13 @@ if not entries:
 name = entries[0].name
 
 
-def _use_example() -> None:
-    if st.session_state.get("tf_example"):
-        st.session_state["tf_input"] = st.session_state["tf_example"]
-
-
 st.session_state.setdefault("tf_input", DATE_EXAMPLES[1])
 typed = st.text_input(t("text.input_label"), key="tf_input", max_chars=200, placeholder=t("text.input_placeholder"))
-st.pills(t("text.examples"), DATE_EXAMPLES, key="tf_example", on_change=_use_example)
+components.example_pills(t("text.examples"), DATE_EXAMPLES, "tf_example", "tf_input")
 text = services.tidy(typed)
 
-try:
-    model = services.load_model(name).model
-except CheckpointError as err:
-    services.model_error(err)
-    st.stop()
-problem = services.check_text(model, text)
-if problem is not None:
-    getattr(st, problem.level)(problem.message)
-    st.stop()
+model = services.require_model(name)
+services.require_text(model, text)
 
 result = services.transformer_maps(name, text)
 components.big_output(result.text, t("tf.output_note", layers=result.cross.shape[0], heads=result.cross.shape[1]))

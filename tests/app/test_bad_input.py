@@ -34,8 +34,9 @@ def messages(at, level: str) -> list[str]:
 
 
 def type_date(at, text: str):
+    """The text page after typing ``text`` (an error box is allowed: the tests say which they expect)."""
     at.text_input(key="text_input_date").set_value(text).run()
-    assert_clean(at)
+    assert_clean(at, errors=True)
     return at
 
 
@@ -68,8 +69,9 @@ def caption_chips(at) -> str:
 
 
 def upload(at, name: str, data: bytes, mime: str = "image/png"):
+    """The image page after an upload (an error box is allowed: the tests say which they expect)."""
     at.file_uploader(key="image_upload").set_value((name, data, mime)).run()
-    assert_clean(at)
+    assert_clean(at, errors=True)
     return at
 
 
@@ -185,7 +187,7 @@ def test_typed_html_is_never_rendered_as_html(task, text):
     if task != "date":
         at.segmented_control(key="text_task").set_value(task).run()
     at.text_input(key=f"text_input_{task}").set_value(text).run()
-    assert_clean(at)
+    assert_clean(at, errors=True)
     assert stray_angle_brackets(at) == []
 
 
@@ -258,7 +260,7 @@ def test_bad_checkpoint_on_text_page_is_a_message_then_a_shipped_model_works(ext
     copy_checkpoint("date-dot", "date-bad", extra_models, config=change.get("config"), weights=weights)
     at = open_app("text")
     at.selectbox(key="text_model_date").set_value("date-bad").run()
-    assert_clean(at)
+    assert_clean(at, errors=True)
     message = at.error[0].value
     assert "could not be loaded" in message and "date-bad" in message and words in message
     assert f">{GOOD_ISO}<" not in markdown(at)
@@ -273,7 +275,7 @@ def test_wrong_shape_captioner_is_a_message_then_the_shipped_one_works(extra_mod
     copy_checkpoint("caption-shapes", "caption-bad", extra_models, config={"attention_dim": 96})
     at = open_app("image")
     at.selectbox(key="image_model").set_value("caption-bad").run()
-    assert_clean(at)
+    assert_clean(at, errors=True)
     message = at.error[0].value
     assert "could not be loaded" in message and "wrong shape" in message
     assert re.search(r"128[ ×\d]* in the file, the card needs [ ×\d]*96", message), message

@@ -1,5 +1,8 @@
 """/experiments under AppTest: the shipped results, one input through both models, and the live panel."""
 
+import pytest
+
+from app.i18n import t
 from tests.app.conftest import assert_clean, open_app
 
 
@@ -21,11 +24,13 @@ def test_a_long_input_through_both_models():
     assert at.get("plotly_chart"), "the attention model's heatmap"
 
 
-def test_unknown_symbols_are_named():
-    at = open_app("experiments")
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_unknown_symbols_are_named(lang):
+    """Only l and o are outside the 20 symbols; the message names them (not the date models' alphabet)."""
+    at = open_app("experiments", lang=lang)
     at.text_input(key="exp_input").set_value("hello world").run()
-    assert_clean(at)
-    assert at.error and "l" in at.error[0].value
+    assert_clean(at, errors=True)
+    assert [e.value for e in at.error] == [t("exp.unknown_symbols", lang=lang, symbols="lo")]
 
 
 def test_copy_task_and_token_metric():

@@ -1,5 +1,6 @@
 """/image under AppTest: the gallery, the scene builder, beams and controls, in both languages."""
 
+from app import services
 from tests.app.conftest import assert_clean, open_app
 
 
@@ -14,11 +15,20 @@ def test_gallery_scene_is_captioned_with_maps():
     assert at.get("image"), "no overlays drawn"
 
 
-def test_picking_another_gallery_scene():
+def test_picking_another_gallery_scene_captions_that_scene():
+    scenes = services.gallery_scenes()
+    assert scenes[0].caption != scenes[3].caption
     at = open_app("image")
+    before = chips(at)
     at.button(key="image_pick_3").click().run()
     assert_clean(at)
-    assert at.session_state["image_pick"] == 3
+    assert at.button(key="image_pick_3").proto.type == "primary", "the picked scene is not marked"
+    assert at.button(key="image_pick_0").proto.type == "secondary"
+    assert chips(at) != before, "the caption did not change"
+    verdicts = [s.value for s in at.success] + [w.value for w in at.warning]
+    truth = scenes[3].caption
+    right = "The caption is exactly right." in verdicts and all(f">{w}" in chips(at) for w in truth.split())
+    assert right or any(truth in v for v in verdicts), (truth, verdicts)  # judged against scene 3's truth
 
 
 def test_scene_builder_reports_hits_per_word():

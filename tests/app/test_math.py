@@ -107,7 +107,7 @@ def test_a_weight_matrix_can_be_edited():
 )
 def test_a_bad_edit_names_the_cell_and_stops_the_steps(table, cell, message):
     at = edit(table, edited_rows=cell)
-    assert_clean(at)
+    assert_clean(at, errors=True)
     assert at.error, "no message for a bad cell"
     assert message in at.error[0].value
     assert not any(tb.value.shape[1] == 4 and "αⱼ" in tb.value.columns for tb in at.table), "steps still drawn"
@@ -120,7 +120,7 @@ def test_a_bad_weight_is_named():
     at.segmented_control(key="math_kind").set_value("additive").run()
     at.session_state["math_v_0"] = {"edited_rows": {0: {"x2": -500.0}}, "added_rows": [], "deleted_rows": []}
     at.run()
-    assert_clean(at)
+    assert_clean(at, errors=True)
     assert "too large" in at.error[0].value
 
 
@@ -152,7 +152,7 @@ def test_korean_worked_example_and_bad_edit():
     assert softmax_table(at).iloc[1, 0] == "2 · 널"
     assert r"\text{(사랑해)}" in latex(at)
     at = edit("states", edited_rows={1: {"x2": None}}, lang="ko")
-    assert_clean(at)
+    assert_clean(at, errors=True)
     assert "2행 2열이 비어 있습니다" in at.error[0].value
 
 
@@ -214,7 +214,7 @@ def test_the_page_shows_the_models_numbers_for_a_step(models, name, step):
 def test_bad_input_in_the_real_model_tab_keeps_the_other_tabs():
     at = open_app("math")
     at.text_input(key="math_text").set_value("march 5, 2026 ☃").run()
-    assert_clean(at)
+    assert_clean(at, errors=True)
     assert "“☃”" in at.error[0].value
     assert softmax_table(at) is not None and at.metric, "the other tabs disappeared"
     at.text_input(key="math_text").set_value("   ").run()

@@ -37,7 +37,7 @@ def test_line_view_for_one_token():
 def test_bad_input_is_a_message():
     at = open_app("transformer")
     at.text_input(key="tf_input").set_value("march 5 ☃").run()
-    assert_clean(at)
+    assert_clean(at, errors=True)
     assert at.error and "☃" in at.error[0].value
 
 

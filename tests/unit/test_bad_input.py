@@ -27,6 +27,7 @@ from app import services
 from app.i18n import t
 from models import registry
 from models.registry import CheckpointError
+from models.results import ProblemKind
 from tests.unit.test_registry import Tiny  # the same one-layer model the registry tests use
 
 # ----------------------------------------------------------------------------------------------- text
@@ -53,7 +54,7 @@ def assert_normal_text_still_works(model) -> None:
 )
 def test_empty_and_whitespace_text_asks_for_input(date_model, typed):
     problem = services.check_text(date_model, services.tidy(typed))
-    assert problem is not None and problem.level == "info"
+    assert problem is not None and problem.kind is ProblemKind.EMPTY and problem.level == "info"
     assert problem.message == t("errors.empty")
     assert_normal_text_still_works(date_model)
 
@@ -62,17 +63,17 @@ def test_ten_thousand_characters_name_the_length_and_the_limit(date_model):
     text = services.tidy("march 5, 2026 " * 715)[:10_000]
     assert len(text) == 10_000
     problem = services.check_text(date_model, text)
-    assert problem is not None and problem.level == "error"
-    assert "10000" in problem.message and f"at most {date_model.cfg.max_source_len}" in problem.message
+    assert problem is not None and problem.kind is ProblemKind.TOO_LONG and problem.level == "error"
+    assert "10000" in problem.message and f"at most {date_model.max_source_len}" in problem.message
     assert_normal_text_still_works(date_model)
 
 
 def test_a_huge_paste_is_refused_before_the_tokenizer_sees_it():
     seen: list[int] = []
 
-    class Model:
-        class cfg:  # mimics a model's config
-            max_source_len = 40
+    class Model:  # a TextModel as far as the check goes
+        max_source_len = 40
+        reads_pieces = False
 
         def check_input(self, text):
             seen.append(len(text))
@@ -99,19 +100,37 @@ def test_a_huge_paste_is_refused_before_the_tokenizer_sees_it():
 )
 def test_emoji_right_to_left_and_control_characters_are_named(date_model, typed, named):
     problem = services.check_text(date_model, services.tidy(typed))
-    assert problem is not None and problem.level == "error"
+    assert problem is not None and problem.kind is ProblemKind.UNKNOWN_CHARS and problem.level == "error"
     for name in named:
         assert name in problem.message, (name, problem.message)
-    cleaned = services.without_unknown(date_model, services.tidy(typed))
+    cleaned = date_model.known_text(services.tidy(typed))
     assert all(c in date_model.src_vocab for c in cleaned)
     assert_normal_text_still_works(date_model)
+
+
+def test_a_problem_is_a_kind_and_facts_worded_in_the_readers_language(date_model):
+    """The same problem reads in English or Korean when shown; what it carries is language-free."""
+    problem = services.check_text(date_model, "march 5, 2026 😀\u200b")
+    assert problem.kind is ProblemKind.UNKNOWN_CHARS and problem.params["count"] == 2
+    english, korean = problem.message_in("en"), problem.message_in("ko")
+    assert english.startswith("The model has never seen 2") and "U+200B" in english and "“😀”" in english
+    assert "본 적 없는 문자가 2개" in korean and "U+200B" in korean and "보이지 않는 문자" in korean
+    assert not any(isinstance(v, str) and " " in v for v in problem.params.values()), "a sentence in the facts"
+
+
+def test_cleaned_text_drops_what_the_model_cannot_read(date_model):
+    assert services.cleaned_text(date_model, "march 5, 2026 😀") == "march 5, 2026"
+    assert services.check_text(date_model, "march 5, 2026") is None
+    assert services.cleaned_text(date_model, "march 5, 2026") is None  # nothing to clean
+    assert services.cleaned_text(date_model, "😀☃") is None  # nothing left
 
 
 def test_translation_names_emoji_and_right_to_left_text_but_still_translates():
     model = services.load_model("translate-en-ko").model
     for typed in ("I love you 😀", "I love you שלום"):
         problem = services.check_text(model, typed)
-        assert problem is not None and problem.level == "warning"  # a note: the rest is still translated
+        assert problem is not None and problem.kind is ProblemKind.UNCOVERED
+        assert problem.level == "warning"  # a note: the rest is still translated
         assert typed.split()[-1] in problem.message
         assert services.decode_text("translate-en-ko", typed)[0].target, "no translation"
     assert services.check_text(model, "Thank you.") is None
@@ -148,7 +167,8 @@ def bomb_png(width: int, height: int) -> bytes:
 def test_non_image_file_named_png_is_not_a_picture():
     for data in (b"<html><script>alert(1)</script></html>", b"PK\x03\x04" + b"\0" * 200, "日付".encode() * 50):
         result, problem = services.read_image(data)  # the page never looks at the name "photo.png"
-        assert result is None and problem.message == t("errors.image_unreadable")
+        assert result is None and problem.kind is ProblemKind.IMAGE_UNREADABLE
+        assert problem.message == t("errors.image_unreadable")
     assert_normal_image_still_works()
 
 

@@ -35,11 +35,13 @@ SOURCES = [*sorted((ROOT / "app").rglob("*.py")), ROOT / "streamlit_app.py"]
 ALLOWED_SITES = {
     ("app/components.py", "big_output"),  # the model's answer, escaped
     ("app/components.py", "_step_view"),  # one decoding step: tokens escaped, tinted input from a builder
-    ("app/pages/experiments.py", "<module>"),  # diff_html
-    ("app/pages/image.py", "<module>"),  # word_chips_html, colorbar_html
-    ("app/pages/image.py", "draw"),  # word_chips_html, colorbar_html
-    ("app/pages/math.py", "real_model"),  # the written output, escaped; tinted_tokens_html
-    ("app/pages/text.py", "<module>"),  # the compare tab's outputs, escaped
+    ("app/pages/experiments.py", "one_input"),  # diff_html
+    ("app/pages/image.py", "caption_summary"),  # word_chips_html
+    ("app/pages/image.py", "one_word"),  # word_chips_html, colorbar_html
+    ("app/pages/image.py", "grid_view"),  # colorbar_html
+    ("app/pages/math/real_model.py", "pick_step"),  # the written output, escaped
+    ("app/pages/math/real_model.py", "weights_view"),  # tinted_tokens_html
+    ("app/pages/text.py", "compare_card"),  # the compare tab's outputs, escaped
 }
 
 # Functions that build HTML from text they are given, and escape it (checked by behaviour in this file);
