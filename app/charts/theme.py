@@ -2,8 +2,10 @@
 
 COLOR_SCALE = "Viridis"  # perceptually uniform, readable in greyscale and by colour-blind viewers
 COLOR_SCALES = ["Viridis", "Magma", "Cividis", "Blues", "Greys"]
-FONT_FAMILY = "Source Sans Pro, Noto Sans KR, sans-serif"
-MONO_FAMILY = "Source Code Pro, Noto Sans Mono CJK KR, monospace"
+# Pretendard is the app's own Korean web font (static/fonts/, .streamlit/config.toml): it covers only
+# Hangul and a few symbols, so Latin text falls through to Streamlit's Source Sans / Source Code Pro.
+FONT_FAMILY = "Pretendard, Source Sans, Noto Sans KR, sans-serif"
+MONO_FAMILY = "Pretendard, Source Code Pro, Noto Sans Mono CJK KR, monospace"
 FONT_SIZE = 16
 TICK_FONT_SIZE = 18  # token labels on heatmap axes
 TITLE_FONT_SIZE = 20
