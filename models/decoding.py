@@ -23,12 +23,27 @@ import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ["DecoderState", "Hypothesis", "StepFn", "beam_search", "greedy"]
+from models.results import SearchNode, SearchTree, distributions
+
+__all__ = ["DecoderState", "Hypothesis", "StepFn", "TreeNode", "beam_search", "greedy", "search_tree"]
 
 
+@dataclass(frozen=True)
 class DecoderState:
     """What a decoder carries from one token to the next; each model subclasses it as a frozen dataclass
-    with named fields (tensors with the batch axis first, or None where the model has no such part)."""
+    with named fields (tensors with the batch axis first, or None where the model has no such part).
+
+    Every state also counts the tokens written so far, and may carry a what-if edit: at step ``forced_step``
+    the model looks with ``forced`` weights instead of its own softmax (everything else runs unchanged).
+    """
+
+    step: int = field(default=0, kw_only=True)  # tokens written so far: the index of the step being taken
+    forced: Tensor | None = field(default=None, kw_only=True)  # (B, S...) weights for the edited step
+    forced_step: int = field(default=-1, kw_only=True)  # which step is edited (-1: none)
+
+    def forced_now(self) -> Tensor | None:
+        """The forced weights when the step being taken is the edited one, else None."""
+        return self.forced if self.step == self.forced_step else None
 
     def select(self, index: Tensor) -> Self:
         """The same state for the rows ``index`` (N',): how beams are reordered and inputs repeated."""
@@ -70,6 +85,7 @@ def greedy(step: StepFn, state: DecoderState, batch_size: int, bos: int, eos: in
     written, kept = [], []
     for _ in range(max_len):
         log_probs, state, extras = step(state, tokens)  # (B, V)
+        state = replace(state, step=state.step + 1)
         tokens = log_probs.argmax(dim=-1)  # (B,)
         logprob += torch.where(done, 0.0, log_probs.gather(1, tokens[:, None]).squeeze(1))
         written.append(tokens)
@@ -88,23 +104,22 @@ def greedy(step: StepFn, state: DecoderState, batch_size: int, bos: int, eos: in
     return out
 
 
-def _advance(
-    candidates: list[tuple[int, int, float]], K: int, eos: int, on_finish: Callable[[int, float], None]
-) -> list[tuple[int, int, float]]:
+def _advance(candidates: list[tuple[int, int, float]], K: int, eos: int) -> tuple[list[int], list[int]]:
     """One input's step of beam search: from its best candidates (parent row, word, score), best first,
-    the K beams that go on; an <eos> among the K best candidates is finished (``on_finish``)."""
-    alive: list[tuple[int, int, float]] = []
-    for rank, (row, word, s) in enumerate(candidates):
+    the ranks of the K beams that go on, and of the endings that count (an <eos> among the K best)."""
+    alive: list[int] = []
+    endings: list[int] = []
+    for rank, (_, word, s) in enumerate(candidates):
         if s == float("-inf"):
             break
         if word == eos:
             if rank < K:  # an ending counts only when it ranks among the K best candidates
-                on_finish(row, s)
+                endings.append(rank)
         elif len(alive) < K:
-            alive.append((row, word, s))
+            alive.append(rank)
         if len(alive) == K and rank >= K - 1:
             break
-    return alive
+    return alive, endings
 
 
 @torch.no_grad()
@@ -117,6 +132,7 @@ def beam_search(
     max_len: int,
     width: int = 3,
     length_penalty: float = 1.0,
+    trees: list[list[TreeNode]] | None = None,
 ) -> list[list[Hypothesis]]:
     """The ``width`` best sequences per input, best first, ranked by length-normalised log-probability.
 
@@ -124,6 +140,9 @@ def beam_search(
     <eos> among the ``width`` best candidates of a step is set aside as finished (so that width 1
     is exactly greedy); an input is done when it has ``width`` finished beams. When max_len runs
     out first, the live beams are returned too, marked ``finished=False``.
+
+    trees: an empty list to fill with the search as it ran, one list of TreeNode per input: every
+    candidate the search weighed, kept, pruned or finished (no second search is needed to draw it).
     """
     if width < 1:
         raise ValueError(f"beam width must be at least 1, got {width}")
@@ -133,16 +152,17 @@ def beam_search(
     tokens = torch.full((B * K,), bos, dtype=torch.long, device=device)
     scores = torch.full((B, K), float("-inf"), device=device)
     scores[:, 0] = 0.0  # all beams start identical: expand only the first
-    beams = _Beams(B, K, length_penalty, device)
+    beams = _Beams(B, K, length_penalty, device, record=trees is not None)
     for _ in range(max_len):
         log_probs, state, extras = step(state, tokens)  # (B*K, V)
+        state = replace(state, step=state.step + 1)
         V = log_probs.size(-1)
         top_scores, top_index = (scores.view(B * K, 1) + log_probs).view(B, K * V).topk(min(2 * K, K * V), dim=-1)
         rows, words, kept_scores = [], [], []
         for b, (parents, ws, ss) in enumerate(
             zip((top_index // V).tolist(), (top_index % V).tolist(), top_scores.tolist(), strict=True)
         ):
-            alive = [] if beams.done[b] else beams.advance(b, parents, ws, ss, eos, extras)
+            alive = [] if beams.done[b] else beams.advance(b, parents, ws, ss, eos, extras, state.step)
             if not alive:  # keep the shape: a dead row with score -inf
                 alive = [(b * K, eos, float("-inf"))]
             alive += [(alive[0][0], alive[0][1], float("-inf"))] * (K - len(alive))
@@ -156,36 +176,96 @@ def beam_search(
         scores = torch.tensor(kept_scores, device=device).view(B, K)
         beams.extend(index, tokens, extras)
         state = state.select(index)
+    if trees is not None:
+        trees.extend(beams.trees)
     return beams.results(scores)
+
+
+def search_tree(nodes: list[TreeNode], tokens: list[str], source_len: int) -> SearchTree:
+    """A recorded search as a plain result: token strings, and each step's weights over the real input."""
+    return SearchTree(
+        [
+            SearchNode(
+                n.parent,
+                "" if n.parent < 0 else tokens[n.token],
+                n.logprob,
+                n.step,
+                n.status,
+                distributions(n.extras["weights"][..., :source_len]) if "weights" in n.extras else None,
+            )
+            for n in nodes
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    """One candidate that beam search weighed: a prefix ending in ``token``."""
+
+    parent: int  # the index of its prefix's node in the same list; -1 for the root
+    token: int  # the token id it adds (<sos> for the root)
+    logprob: float  # log-probability of the whole prefix
+    step: int  # 1 for the first token written
+    status: str  # "root" | "kept" (expanded further) | "pruned" | "finished" (<eos> among the best)
+    extras: dict[str, np.ndarray] = field(default_factory=dict)  # what the step looked at, e.g. {"weights": (S,)}
 
 
 class _Beams:
     """The bookkeeping of beam search: each row's tokens and extras so far, and each input's finished beams."""
 
-    def __init__(self, B: int, K: int, length_penalty: float, device: torch.device) -> None:
+    def __init__(self, B: int, K: int, length_penalty: float, device: torch.device, record: bool = False) -> None:
         self.B, self.K, self.length_penalty = B, K, length_penalty
         self.history = torch.zeros((B * K, 0), dtype=torch.long, device=device)  # (B*K, t)
         self.kept: dict[str, Tensor] | None = None  # name -> (B*K, t, ...)
         self.finished: list[list[Hypothesis]] = [[] for _ in range(B)]
         self.done = [False] * B
+        self.record = record  # keep every candidate as a TreeNode
+        self.trees: list[list[TreeNode]] = [[TreeNode(-1, -1, 0.0, 0, "root")] for _ in range(B)]
+        self.node_of_row = [0] * (B * K)  # each row's prefix, as a node of its input's tree
+        self.next_nodes: dict[int, int] = {}  # row of the next step -> the node of its prefix
 
     def hypothesis(self, row: int, logprob: float, is_finished: bool) -> Hypothesis:
         extras = {k: v[row].float().cpu().numpy() for k, v in (self.kept or {}).items()}
         return Hypothesis(self.history[row].tolist(), logprob, is_finished, extras, self.length_penalty)
 
-    def advance(self, b: int, parents, words, scores, eos: int, extras: dict[str, Tensor]):
+    def advance(self, b: int, parents, words, scores, eos: int, extras: dict[str, Tensor], step: int):
         """Input b's beams that go on; its endings are set aside, and it is done with K of them."""
         if self.kept is None:  # empty histories of the right shapes, for beams that end at once
             self.kept = {k: v.new_zeros((self.B * self.K, 0, *v.shape[1:])) for k, v in extras.items()}
         candidates = [(b * self.K + p, w, s) for p, w, s in zip(parents, words, scores, strict=True)]
-        alive = _advance(candidates, self.K, eos, lambda row, s: self.finished[b].append(self.hypothesis(row, s, True)))
+        alive, endings = _advance(candidates, self.K, eos)
+        for rank in endings:
+            row, _, s = candidates[rank]
+            self.finished[b].append(self.hypothesis(row, s, True))
         if len(self.finished[b]) >= self.K or not alive:
             self.done[b] = True
+            alive = []  # nothing is expanded further
+        nodes = self._grow(b, candidates, alive, endings, extras, step) if self.record else {}
+        if self.done[b]:
             return []
-        return alive
+        for k, rank in enumerate(alive):  # the kept beams become rows b*K + k of the next step
+            self.next_nodes[b * self.K + k] = nodes.get(rank, 0)
+        return [candidates[rank] for rank in alive]
+
+    def _grow(self, b: int, candidates, alive: list[int], endings: list[int], extras: dict[str, Tensor], step: int):
+        """Add this step's candidates of input b to its tree, each with what its step looked at;
+        returns the node of each kept candidate, by rank."""
+        tree, kept = self.trees[b], {}
+        for rank, (row, word, s) in enumerate(candidates):
+            if s == float("-inf"):
+                break
+            status = "kept" if rank in alive else "finished" if rank in endings else "pruned"
+            looked = {k: v[row].float().cpu().numpy() for k, v in extras.items()}
+            tree.append(TreeNode(self.node_of_row[row], word, s, step, status, looked))
+            if status == "kept":
+                kept[rank] = len(tree) - 1
+        return kept
 
     def extend(self, index: Tensor, tokens: Tensor, extras: dict[str, Tensor]) -> None:
         """Reorder the rows to the kept beams and append this step's token and extras."""
+        if self.record:
+            self.node_of_row = [self.next_nodes.get(row, 0) for row in range(self.B * self.K)]
+            self.next_nodes = {}
         self.history = torch.cat([self.history.index_select(0, index), tokens[:, None]], dim=1)
         new = {k: v.index_select(0, index).unsqueeze(1) for k, v in extras.items()}
         self.kept = {k: torch.cat([self.kept[k].index_select(0, index), new[k]], 1) for k in new}  # type: ignore[index]

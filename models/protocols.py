@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 from PIL import Image
 
-from models.results import Alignment, InputCheck, VisualAttention
+from models.results import Alignment, ForcedAttention, InputCheck, VisualAttention
 
 __all__ = ["ImageModel", "TextModel"]
 
@@ -42,8 +42,14 @@ class TextModel(Protocol):
         """``text`` without the characters this model cannot read (spaces tidied)."""
         ...
 
-    def decode(self, texts: list[str], beam_width: int = 1) -> list[list[Alignment]]:
-        """For each text its ``beam_width`` best outputs, best first, each with its attention."""
+    def decode(
+        self, texts: list[str], beam_width: int = 1, force: ForcedAttention | None = None, with_tree: bool = False
+    ) -> list[list[Alignment]]:
+        """For each text its ``beam_width`` best outputs, best first, each with its attention.
+
+        force: a what-if edit of one step's attention (ValueError where the model cannot take one);
+        with_tree: the best output carries the beam search as it ran (``Alignment.tree``).
+        """
         ...
 
 

@@ -18,10 +18,14 @@ __all__ = [
     "AttentionStep",
     "Classification",
     "Erasure",
+    "ForcedAttention",
     "InputCheck",
     "ProblemKind",
+    "SearchNode",
+    "SearchTree",
     "TransformerAttention",
     "VisualAttention",
+    "distributions",
 ]
 
 _TOL = 1e-3  # rows of float32 softmax sum to 1 within this
@@ -76,6 +80,47 @@ class InputCheck:
 
 
 @dataclass(frozen=True)
+class ForcedAttention:
+    """A what-if edit: at output step ``step`` (0-based) the model looks with ``weights`` instead of its own
+    softmax; the steps before run as they did, the steps after follow from the edited one."""
+
+    step: int
+    weights: np.ndarray  # (S,) over the input tokens, or (grid_h, grid_w) over an image's regions
+
+    def __post_init__(self) -> None:
+        if self.step < 0:
+            raise ValueError(f"ForcedAttention step must be 0 or more, got {self.step}.")
+        _check_distributions("ForcedAttention", np.asarray(self.weights, dtype=np.float64)[None], axes=(1,))
+
+
+@dataclass(frozen=True)
+class SearchNode:
+    """One prefix that beam search weighed."""
+
+    parent: int  # the index of its prefix in SearchTree.nodes; -1 for the root
+    token: str  # the token it adds ("" for the root; "<eos>" for an ending)
+    logprob: float  # log-probability of the whole prefix
+    step: int  # 1 for the first token written
+    status: str  # "root" | "kept" (expanded further) | "pruned" | "finished" (<eos> among the best)
+    weights: np.ndarray | None = None  # what the step that wrote it looked at: (S,) text, (h, w) image
+
+
+@dataclass(frozen=True)
+class SearchTree:
+    """The whole beam search for one input, as it ran: every candidate it weighed."""
+
+    nodes: list[SearchNode]
+
+    def path(self, index: int) -> list[int]:
+        """The nodes from the first token to ``index`` (the root left out)."""
+        out = []
+        while index > 0:
+            out.append(index)
+            index = self.nodes[index].parent
+        return out[::-1]
+
+
+@dataclass(frozen=True)
 class Alignment:
     """One decoded text sequence and where it looked.
 
@@ -90,6 +135,7 @@ class Alignment:
     has_attention: bool = True  # False for the no-attention baseline (weights are then uniform)
     source_words: list[int] | None = None  # subword models: the word each source token belongs to
     target_words: list[int] | None = None  # ... and each target token
+    tree: SearchTree | None = None  # the beam search that found it, when asked for (the best output only)
 
     def __post_init__(self) -> None:
         expected = (len(self.target), len(self.source))

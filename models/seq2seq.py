@@ -31,7 +31,14 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from models import decoding
 from models.attention import Attention, attend
 from models.decoding import DecoderState
-from models.results import Alignment, AttentionStep, InputCheck, ProblemKind, distributions
+from models.results import (
+    Alignment,
+    AttentionStep,
+    ForcedAttention,
+    InputCheck,
+    ProblemKind,
+    distributions,
+)
 from models.tokenizers import WORD_START, PieceTokenizer, load_tokenizer
 from models.vocab import Vocab, next_token_log_probs
 
@@ -173,6 +180,10 @@ class Decoder(nn.Module):
 
     def _look(self, query: Tensor, state: Seq2SeqState) -> tuple[Tensor, Tensor]:
         """(context (B, T, E), weights (B, T, S)) for queries (B, T, D)."""
+        forced = state.forced_now()
+        if forced is not None:  # a what-if edit: these weights instead of the softmax, at this one step
+            weights = forced[:, None, :].to(state.memory.dtype)  # (B, 1, S)
+            return torch.bmm(weights, state.memory), weights  # c = Σ_j α_j h_j with the edited α
         if self.attention is None:
             B, T = query.shape[:2]
             uniform = state.mask.float() / state.mask.sum(1, keepdim=True)  # no attention: shown as uniform, flagged
@@ -254,24 +265,49 @@ class Seq2Seq(nn.Module):
 
     @torch.no_grad()
     def decode(
-        self, texts: list[str], beam_width: int = 1, length_penalty: float = 1.0, max_len: int | None = None
+        self,
+        texts: list[str],
+        beam_width: int = 1,
+        length_penalty: float = 1.0,
+        max_len: int | None = None,
+        force: ForcedAttention | None = None,
+        with_tree: bool = False,
     ) -> list[list[Alignment]]:
         """Decode each text; for each, its ``beam_width`` best outputs (best first) with their attention.
 
-        Inputs must already be checked (length, known tokens): see ``check_input``.
+        force: at one step, look with the given weights over the input instead of the softmax (every text
+        must then have as many tokens as the weights); with_tree: the best output of each text carries the
+        beam search as it ran (``Alignment.tree``). Inputs must already be checked: see ``check_input``.
         """
         if not texts:
             return []
         sources = [self.tokenize(t) for t in texts]
         src = self.src_vocab.batch(sources).to(self.device)  # (B, S)
         state = self.encode(src)
+        if force is not None:
+            state = replace(state, forced=self._forced_weights(force, sources, src.size(1)), forced_step=force.step)
         max_len = max_len or self.cfg.max_target_len
         args = (self.decoder.step, state, len(texts), self.tgt_vocab.bos_id, self.tgt_vocab.eos_id, max_len)
-        if beam_width == 1:
+        trees: list[list[decoding.TreeNode]] | None = [] if with_tree else None
+        if beam_width == 1 and not with_tree:
             hyps = [[h] for h in decoding.greedy(*args)]
         else:
-            hyps = decoding.beam_search(*args, width=beam_width, length_penalty=length_penalty)
-        return [[self._alignment(source, h) for h in hs] for source, hs in zip(sources, hyps, strict=True)]
+            hyps = decoding.beam_search(*args, width=beam_width, length_penalty=length_penalty, trees=trees)
+        out = [[self._alignment(source, h) for h in hs] for source, hs in zip(sources, hyps, strict=True)]
+        for i, tree in enumerate(trees or []):  # the best output of each text carries its search
+            out[i][0] = replace(out[i][0], tree=decoding.search_tree(tree, self.tgt_vocab.tokens, len(sources[i])))
+        return out
+
+    def _forced_weights(self, force: ForcedAttention, sources: list[list[str]], width: int) -> Tensor:
+        """The edit's weights as a (B, S) tensor over every input (zeros on padding)."""
+        if self.decoder.attention is None:
+            raise ValueError("the no-attention baseline has no attention to edit")
+        weights = np.asarray(force.weights, dtype=np.float32)
+        if any(len(source) != len(weights) for source in sources):
+            raise ValueError(f"the edit has {len(weights)} weights; every input must have that many tokens")
+        forced = torch.zeros(len(sources), width, device=self.device)
+        forced[:, : len(weights)] = torch.from_numpy(weights).to(self.device)
+        return forced
 
     def _alignment(self, source: list[str], hyp: decoding.Hypothesis) -> Alignment:
         target = self.tgt_vocab.decode(hyp.tokens)

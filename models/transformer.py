@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from models import decoding
 from models.decoding import DecoderState
-from models.results import Alignment, InputCheck, TransformerAttention, distributions
+from models.results import Alignment, ForcedAttention, InputCheck, TransformerAttention, distributions
 from models.seq2seq import check_text_input
 from models.vocab import BOS, Vocab, next_token_log_probs
 
@@ -35,6 +35,7 @@ __all__ = [
     "Transformer",
     "TransformerConfig",
     "TransformerState",
+    "attention_rollout",
     "build",
     "scaled_dot_product_attention",
 ]
@@ -236,25 +237,32 @@ class Transformer(nn.Module):
     def known_text(self, text: str) -> str:
         return " ".join("".join(c for c in text if c in self.src_vocab).split())
 
-    def _search(self, texts: list[str], beam_width: int) -> tuple[list[list[str]], list[list[decoding.Hypothesis]]]:
+    def _search(
+        self, texts: list[str], beam_width: int, trees: list | None = None
+    ) -> tuple[list[list[str]], list[list[decoding.Hypothesis]]]:
         sources = [self.tokenize(t) for t in texts]
         src = self.src_vocab.batch(sources).to(self.device)
         memory, key_mask, _ = self.encode(src)
         state = TransformerState(memory=memory, key_mask=key_mask, prefix=src.new_zeros((len(texts), 0)))
         args = (self.step, state, len(texts), self.tgt_vocab.bos_id, self.tgt_vocab.eos_id, self.cfg.max_target_len)
-        if beam_width == 1:
+        if beam_width == 1 and trees is None:
             return sources, [[h] for h in decoding.greedy(*args)]
-        return sources, decoding.beam_search(*args, width=beam_width)
+        return sources, decoding.beam_search(*args, width=beam_width, trees=trees)
 
     @torch.no_grad()
-    def decode(self, texts: list[str], beam_width: int = 1) -> list[list[Alignment]]:
+    def decode(
+        self, texts: list[str], beam_width: int = 1, force: ForcedAttention | None = None, with_tree: bool = False
+    ) -> list[list[Alignment]]:
         """Like Seq2Seq.decode: per text, its best outputs with the last layer's head-averaged cross-attention.
 
         Row i of the weights is what the query predicting output token i looked at. Batched and fast.
         """
+        if force is not None:
+            raise ValueError("the Transformer looks with many heads in many layers: edit an RNN model's attention")
         if not texts:
             return []
-        sources, hyps = self._search(texts, beam_width)
+        trees: list | None = [] if with_tree else None
+        sources, hyps = self._search(texts, beam_width, trees)
         out = []
         for source, hs in zip(sources, hyps, strict=True):
             row = []
@@ -263,6 +271,8 @@ class Transformer(nn.Module):
                 w = distributions(h.extras["weights"][:, : len(source)], axes=1)
                 row.append(Alignment(source, target, w.reshape(len(target), len(source)), h.logprob, "".join(target)))
             out.append(row)
+        for i, tree in enumerate(trees or []):
+            out[i][0] = replace(out[i][0], tree=decoding.search_tree(tree, self.tgt_vocab.tokens, len(sources[i])))
         return out
 
     @torch.no_grad()
@@ -290,6 +300,25 @@ class Transformer(nn.Module):
             score=float(hyp.logprob),
             text="".join(output),
         )
+
+
+def attention_rollout(maps: np.ndarray) -> np.ndarray:
+    """Attention rollout (Abnar & Zuidema 2020): how much each position draws on each input position
+    through all the layers so far, counting the residual connections.
+
+        Ã_l = ½ (A_l + I),  rows renormalised;   R_1 = Ã_1,   R_l = Ã_l R_{l-1}
+
+    maps: (L, T, T) self-attention per layer (heads already averaged) -> (L, T, T), R_l for every l.
+    """
+    L, T, _ = maps.shape
+    rolled = np.empty((L, T, T))
+    current = np.eye(T)
+    for layer in range(L):
+        with_residual = 0.5 * (maps[layer] + np.eye(T))
+        with_residual /= with_residual.sum(axis=-1, keepdims=True)
+        current = with_residual @ current  # (T, T) x (T, T): layer l mixes what layer l-1 had mixed
+        rolled[layer] = current
+    return rolled
 
 
 def build(card: dict) -> Transformer:

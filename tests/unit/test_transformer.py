@@ -95,3 +95,27 @@ def test_beam_search_scores_are_sorted():
     state = TransformerState(memory=memory, key_mask=key_mask, prefix=src.new_zeros((1, 0)))
     hyps = decoding.beam_search(model.step, state, 1, 1, 2, 11, width=4)[0]
     assert [h.score for h in hyps] == sorted((h.score for h in hyps), reverse=True)
+
+
+def test_attention_rollout_on_a_hand_computed_two_layer_example():
+    """Ã = ½(A + I) renormalised, R_1 = Ã_1, R_2 = Ã_2 R_1 (Abnar & Zuidema 2020), worked out by hand."""
+    from models.transformer import attention_rollout
+
+    a1 = np.array([[1.0, 0.0], [1.0, 0.0]])  # both positions look at position 0
+    a2 = np.array([[0.0, 1.0], [0.0, 1.0]])  # both look at position 1
+    rolled = attention_rollout(np.stack([a1, a2]))
+    # Ã_1 = [[1, 0], [.5, .5]];  Ã_2 = [[.5, .5], [0, 1]];  R_2 = Ã_2 Ã_1 = [[.75, .25], [.5, .5]]
+    np.testing.assert_allclose(rolled[0], [[1.0, 0.0], [0.5, 0.5]])
+    np.testing.assert_allclose(rolled[1], [[0.75, 0.25], [0.5, 0.5]])
+    np.testing.assert_allclose(rolled.sum(-1), 1.0)
+
+
+def test_transformer_records_its_beam_tree_and_refuses_an_edit():
+    from models import registry
+    from models.results import ForcedAttention
+
+    model = registry.load_checkpoint("date-transformer", device="cpu").model
+    best = model.decode(["march 5, 2026"], beam_width=2, with_tree=True)[0][0]
+    assert best.tree is not None and any(n.status == "finished" for n in best.tree.nodes)
+    with pytest.raises(ValueError):
+        model.decode(["march 5, 2026"], force=ForcedAttention(0, np.full(13, 1 / 13)))
