@@ -67,15 +67,18 @@ class LiveTrainer:
     def busy(self) -> bool:
         return self.snapshot().status == "running"
 
-    def start(self, owner: str, task: str, attention: str, budget_s: float) -> bool:
-        """Start a run unless one is running; False when the slot is taken."""
+    def start(self, owner: str, task: str, attention: str, budget_s: float, device: Any = None) -> bool:
+        """Start a run unless one is running; False when the slot is taken.
+
+        device: where to train (the page passes the app's compute device); None lets the trainer pick.
+        """
         with self._lock:
             if self._run.status == "running":
                 return False
             self._stop.clear()
             self._run = Run(uuid.uuid4().hex[:8], owner, task, attention, budget_s, "running", time.time())
             run_id = self._run.id
-        threading.Thread(target=self._train, args=(run_id,), daemon=True, name=f"live-{run_id}").start()
+        threading.Thread(target=self._train, args=(run_id, device), daemon=True, name=f"live-{run_id}").start()
         return True
 
     def stop(self) -> None:
@@ -90,8 +93,7 @@ class LiveTrainer:
                 return self._copy()
         return None
 
-    def _train(self, run_id: str) -> None:
-        from app.services import compute_device  # services reads this module's session models
+    def _train(self, run_id: str, device: Any) -> None:
         from models.live import quick_train
 
         def progress(record: dict[str, Any]) -> None:
@@ -107,7 +109,7 @@ class LiveTrainer:
                 snap.budget_s,
                 on_progress=progress,
                 should_stop=self._stop.is_set,
-                device=compute_device()[0],
+                device=device,
             )
             with self._lock:
                 if self._run.id == run_id:

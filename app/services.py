@@ -134,12 +134,6 @@ def show_problem(problem: InputProblem | None, message: str | None = None) -> No
         getattr(st, problem.level)(message or problem.message)
 
 
-def stop_for(problem: InputProblem | None) -> None:
-    """``st.stop()`` unless there is no problem or it is only a warning (the input is still used)."""
-    if problem is not None and problem.level != "warning":
-        st.stop()
-
-
 # --------------------------------------------------------------------------- text input
 
 

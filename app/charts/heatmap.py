@@ -50,15 +50,16 @@ def alignment_heatmap(
     """The weights as a heatmap: input tokens on x, output tokens on y (first output at the top)."""
     w = alignment.weights
     T, S = w.shape
-    xs, ys = list(range(S)), list(range(T))
     source = [theme.show_token(s) for s in alignment.source]
     target = [theme.show_token(s) for s in alignment.target]
-    text = [[hover.format(i=i + 1, out=target[i], j=j + 1, inp=source[j], w=w[i, j]) for j in xs] for i in ys]
+    text = [
+        [hover.format(i=i + 1, out=target[i], j=j + 1, inp=source[j], w=w[i, j]) for j in range(S)] for i in range(T)
+    ]
     fig = go.Figure(
         go.Heatmap(
             z=w,
-            x=xs,
-            y=ys,
+            x=list(range(S)),
+            y=list(range(T)),
             zmin=0.0,
             zmax=1.0,
             colorscale=colorscale,
@@ -71,24 +72,8 @@ def alignment_heatmap(
             texttemplate="%{z:.2f}" if show_values else None,
         )
     )
-    tick = theme.TICK_FONT_SIZE - (4 if compact else 0)
-    fig.update_xaxes(
-        tickmode="array",
-        tickvals=xs,
-        ticktext=source,
-        tickfont={"size": tick, "family": theme.MONO_FAMILY},
-        title={"text": x_title if not compact else ""},
-        side="top",
-        showgrid=False,
-    )
-    fig.update_yaxes(
-        tickmode="array",
-        tickvals=ys,
-        ticktext=target,
-        tickfont={"size": tick, "family": theme.MONO_FAMILY},
-        title={"text": y_title if not compact else ""},
-        autorange="reversed",
-        showgrid=False,
+    _token_axes(
+        fig, source, target, x_title="" if compact else x_title, y_title="" if compact else y_title, compact=compact
     )
     if highlight_row is not None and 0 <= highlight_row < T:
         fig.add_shape(
@@ -99,6 +84,35 @@ def alignment_heatmap(
             y1=highlight_row + 0.5,
             line={"color": "#e11d48", "width": 3},
         )
+    _size(fig, title, rows=T, compact=compact)
+    return fig
+
+
+def _token_axes(fig: go.Figure, source: list[str], target: list[str], *, x_title: str, y_title: str, compact: bool):
+    """One tick per position, showing its token: input along the top, output down the side (first at the top)."""
+    tickfont = {"size": theme.TICK_FONT_SIZE - (4 if compact else 0), "family": theme.MONO_FAMILY}
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=list(range(len(source))),
+        ticktext=source,
+        tickfont=tickfont,
+        title={"text": x_title},
+        side="top",
+        showgrid=False,
+    )
+    fig.update_yaxes(
+        tickmode="array",
+        tickvals=list(range(len(target))),
+        ticktext=target,
+        tickfont=tickfont,
+        title={"text": y_title},
+        autorange="reversed",
+        showgrid=False,
+    )
+
+
+def _size(fig: go.Figure, title: str, *, rows: int, compact: bool) -> None:
+    """Title, height (one cell per output row) and margins; compact for the side-by-side comparisons."""
     cell = theme.CELL_PX * (0.6 if compact else 1)
     fig.update_layout(
         title={
@@ -108,12 +122,11 @@ def alignment_heatmap(
             "yanchor": "top",
             "yref": "container",
         },
-        height=int(max(160, cell * T + (70 if compact else 150) + (40 if title else 0))),
+        height=int(max(160, cell * rows + (70 if compact else 150) + (40 if title else 0))),
         margin={"l": 10, "r": 10, "t": (60 if compact else 80) + (40 if title else 0), "b": 10},
         font={"family": theme.FONT_FAMILY, "size": theme.FONT_SIZE},
         plot_bgcolor="white",
     )
-    return fig
 
 
 def step_bars(alignment: Alignment, step: int, *, x_title: str = "input", y_title: str = "weight") -> alt.Chart:

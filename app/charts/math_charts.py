@@ -248,18 +248,7 @@ def context_figure(
     fig = go.Figure()
     hull = convex_hull(xy)
     if len(hull) >= 2:
-        closed = np.vstack([hull, hull[:1]])
-        fig.add_trace(
-            go.Scatter(
-                x=closed[:, 0],
-                y=closed[:, 1],
-                fill="toself",
-                fillcolor="rgba(26,86,219,0.10)",
-                line={"color": "rgba(26,86,219,0.5)", "width": 2, "dash": "dot"},
-                name=hull_name,
-                hoverinfo="skip",
-            )
-        )
+        fig.add_trace(_hull_trace(hull, hull_name))
     for j in range(len(xy)):  # a thin line from c to each h_j, as thick as its weight
         fig.add_trace(
             go.Scatter(
@@ -271,36 +260,63 @@ def context_figure(
                 hoverinfo="skip",
             )
         )
-    fig.add_trace(
-        go.Scatter(
-            x=xy[:, 0],
-            y=xy[:, 1],
-            mode="markers+text",
-            marker={"size": 14 + 40 * w, "color": theme.ACCENT, "line": {"color": "white", "width": 2}},
-            text=[f"h{j + 1} {tok} · α={number(a, 2)}" for j, (tok, a) in enumerate(zip(tokens, w, strict=True))],
-            textposition="top center",
-            textfont={"size": 16, "family": theme.FONT_FAMILY},
-            name="h",
-            showlegend=False,
-            hovertemplate="%{text}<br>(%{x:.3f}, %{y:.3f})<extra></extra>",
-        )
+    fig.add_trace(_states_trace(tokens, xy, w))
+    fig.add_trace(_context_trace(c, context_name))
+    _frame(fig, xy, c, x_title=x_title, y_title=y_title, height=height)
+    return fig
+
+
+def _hull_trace(hull: np.ndarray, name: str) -> go.Scatter:
+    """The convex hull of the states, shaded: where every weighted sum of them lies."""
+    closed = np.vstack([hull, hull[:1]])
+    return go.Scatter(
+        x=closed[:, 0],
+        y=closed[:, 1],
+        fill="toself",
+        fillcolor="rgba(26,86,219,0.10)",
+        line={"color": "rgba(26,86,219,0.5)", "width": 2, "dash": "dot"},
+        name=name,
+        hoverinfo="skip",
     )
-    fig.add_trace(
-        go.Scatter(
-            x=[c[0]],
-            y=[c[1]],
-            mode="markers+text",
-            marker={"size": 26, "color": HIGHLIGHT, "symbol": "star", "line": {"color": "white", "width": 1}},
-            text=[context_name],
-            textposition="bottom center",
-            textfont={"size": 20, "color": HIGHLIGHT},
-            name=context_name,
-            hovertemplate="c = (%{x:.3f}, %{y:.3f})<extra></extra>",
-        )
+
+
+def _states_trace(tokens: Sequence[str], xy: np.ndarray, w: np.ndarray) -> go.Scatter:
+    """The states h_j as dots, each as large as its weight, labelled with its token and α_j."""
+    return go.Scatter(
+        x=xy[:, 0],
+        y=xy[:, 1],
+        mode="markers+text",
+        marker={"size": 14 + 40 * w, "color": theme.ACCENT, "line": {"color": "white", "width": 2}},
+        text=[f"h{j + 1} {tok} · α={number(a, 2)}" for j, (tok, a) in enumerate(zip(tokens, w, strict=True))],
+        textposition="top center",
+        textfont={"size": 16, "family": theme.FONT_FAMILY},
+        name="h",
+        showlegend=False,
+        hovertemplate="%{text}<br>(%{x:.3f}, %{y:.3f})<extra></extra>",
     )
+
+
+def _context_trace(c: np.ndarray, name: str) -> go.Scatter:
+    """The context vector c as a red star."""
+    return go.Scatter(
+        x=[c[0]],
+        y=[c[1]],
+        mode="markers+text",
+        marker={"size": 26, "color": HIGHLIGHT, "symbol": "star", "line": {"color": "white", "width": 1}},
+        text=[name],
+        textposition="bottom center",
+        textfont={"size": 20, "color": HIGHLIGHT},
+        name=name,
+        hovertemplate="c = (%{x:.3f}, %{y:.3f})<extra></extra>",
+    )
+
+
+def _frame(fig: go.Figure, xy: np.ndarray, c: np.ndarray, *, x_title: str, y_title: str, height: int) -> None:
+    """Equal axes around every point with some room for the labels; the legend on top."""
     span = np.ptp(np.vstack([xy, c[None]]), axis=0).max() if len(xy) else 1.0
     pad = max(0.3, 0.2 * float(span))
-    fig.update_xaxes(title=x_title, range=[xy[:, 0].min() - pad, xy[:, 0].max() + pad], zeroline=True)
+    wide = pad * 1.8  # the dots' labels are centred on them: room for half a label on either side
+    fig.update_xaxes(title=x_title, range=[xy[:, 0].min() - wide, xy[:, 0].max() + wide], zeroline=True)
     fig.update_yaxes(
         title=y_title, range=[xy[:, 1].min() - pad, xy[:, 1].max() + pad * 1.6], zeroline=True, scaleanchor="x"
     )
@@ -311,4 +327,3 @@ def context_figure(
         legend={"orientation": "h", "y": 1.08, "x": 0},
         plot_bgcolor="white",
     )
-    return fig

@@ -147,49 +147,14 @@ def line_view(
     y_q = np.linspace(0, n - 1, Tq) if Tq > 1 else np.array([0.0])
     y_k = np.linspace(0, n - 1, Tk) if Tk > 1 else np.array([0.0])
     fig = go.Figure()
-    rows = [selected] if selected is not None else range(Tq)
-    for i in rows:
+    for i in [selected] if selected is not None else range(Tq):
         for j in range(Tk):
-            w = float(weights[i, j])
-            if w < 0.02:
-                continue
-            fig.add_trace(
-                go.Scatter(
-                    x=[0.12, 0.88],
-                    y=[y_q[i], y_k[j]],
-                    mode="lines",
-                    hoverinfo="text",
-                    text=f"{q_lab[i]} → {k_lab[j]}: {w:.3f}",
-                    line={"color": f"rgba(26,86,219,{min(1.0, 0.15 + w):.3f})", "width": 1 + 9 * w},
-                    showlegend=False,
-                )
-            )
+            if float(weights[i, j]) >= 0.02:
+                fig.add_trace(_line(float(weights[i, j]), (y_q[i], y_k[j]), f"{q_lab[i]} → {k_lab[j]}"))
     q_colors = ["#e11d48" if i == selected else "#0b1220" for i in range(Tq)]
-    fig.add_trace(
-        go.Scatter(
-            x=[0.1] * Tq,
-            y=y_q,
-            mode="text",
-            text=q_lab,
-            textposition="middle left",
-            textfont={"size": 20, "family": theme.MONO_FAMILY, "color": q_colors},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
+    fig.add_trace(_label_column(0.1, y_q, q_lab, "middle left", q_colors))
     k_text = k_lab if selected is None else [f"{k}  {weights[selected, j]:.2f}" for j, k in enumerate(k_lab)]
-    fig.add_trace(
-        go.Scatter(
-            x=[0.9] * Tk,
-            y=y_k,
-            mode="text",
-            text=k_text,
-            textposition="middle right",
-            textfont={"size": 20, "family": theme.MONO_FAMILY},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
+    fig.add_trace(_label_column(0.9, y_k, k_text, "middle right"))
     fig.update_xaxes(visible=False, range=[-0.1, 1.15])
     fig.update_yaxes(visible=False, autorange="reversed")
     fig.update_layout(
@@ -202,3 +167,31 @@ def line_view(
         ],
     )
     return fig
+
+
+def _line(w: float, ys: tuple[float, float], name: str) -> go.Scatter:
+    """One query–key line, as dark and as thick as its weight ``w``."""
+    return go.Scatter(
+        x=[0.12, 0.88],
+        y=list(ys),
+        mode="lines",
+        hoverinfo="text",
+        text=f"{name}: {w:.3f}",
+        line={"color": f"rgba(26,86,219,{min(1.0, 0.15 + w):.3f})", "width": 1 + 9 * w},
+        showlegend=False,
+    )
+
+
+def _label_column(x: float, ys: np.ndarray, text: list[str], position: str, colors: list[str] | None = None):
+    """The token labels of one side of the line view, in large monospace."""
+    font = {"size": 20, "family": theme.MONO_FAMILY}
+    return go.Scatter(
+        x=[x] * len(text),
+        y=ys,
+        mode="text",
+        text=text,
+        textposition=position,
+        textfont={**font, "color": colors} if colors is not None else font,
+        hoverinfo="skip",
+        showlegend=False,
+    )

@@ -150,7 +150,8 @@ def live_controls(trainer: live.LiveTrainer) -> bool:
         icon=":material/play_arrow:",
         width="stretch",
     ):
-        if trainer.start(live.session_id(), live_task, live_attention, float(budget)):
+        device = services.compute_device()[0]
+        if trainer.start(live.session_id(), live_task, live_attention, float(budget), device=device):
             st.rerun()
         else:
             st.warning(t("exp.live_busy"))

@@ -184,7 +184,7 @@ def step_context(ex: services.WorkedExample, tokens: list[str], labels: list[str
     total |= {f"αⱼ·hⱼ[{i + 1}]": ex.context[i] for i in range(ex.context.size)}
     big_table(pd.concat([pd.DataFrame(rows), pd.DataFrame([total])], ignore_index=True))
     st.info(t("math.convex_note"), icon=":material/hexagon:")
-    left, right = st.columns([1, 1], gap="large")
+    left, right = st.columns([1, 1], gap="medium")
     with left:
         bounds = {
             t("math.col_coordinate"): [str(i + 1) for i in range(ex.context.size)],
@@ -192,7 +192,7 @@ def step_context(ex: services.WorkedExample, tokens: list[str], labels: list[str
             "c": ex.context,
             "maxⱼ hⱼ": ex.states.max(axis=0),
         }
-        big_table(pd.DataFrame(bounds))
+        big_table(pd.DataFrame(bounds), narrow=True)  # all four columns in half the width
     with right:
         fig = math_charts.context_figure(
             tokens,
