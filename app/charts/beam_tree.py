@@ -1,0 +1,175 @@
+"""Beam search drawn as a tree: every prefix the search weighed is a node, placed by its step (x) and in
+reading order (y), with its log-probability. Kept beams are blue, pruned candidates grey, finished hypotheses
+(an <eos> among the best) green diamonds; the chosen node's path is drawn thick in red.
+
+Pure: a SearchTree (models/results.py) in, a Plotly figure or an Alignment out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app.charts import theme
+from models.results import Alignment, SearchTree
+
+__all__ = ["EOS", "beam_tree", "best_finished", "layout", "node_label", "prefix_alignment"]
+
+EOS = "<eos>"
+EOS_SHOWN = "⏹"  # how an ending is drawn on a node and an axis
+STYLES = {  # status -> marker colour, size, symbol
+    "root": ("#0b1220", 12, "circle"),
+    "kept": (theme.ACCENT, 16, "circle"),
+    "pruned": ("#b6bfcc", 11, "circle"),
+    "finished": ("#15803d", 18, "diamond"),
+}
+PATH_COLOUR = "#e11d48"
+ROW_PX = 26  # vertical space per leaf
+
+
+def _children(tree: SearchTree) -> dict[int, list[int]]:
+    """Each node's children, the likeliest first."""
+    children: dict[int, list[int]] = {i: [] for i in range(len(tree.nodes))}
+    for i, node in enumerate(tree.nodes[1:], start=1):
+        children[node.parent].append(i)
+    for kids in children.values():
+        kids.sort(key=lambda k: -tree.nodes[k].logprob)
+    return children
+
+
+def layout(tree: SearchTree) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of every node: x its step; leaves one row apart in reading order, a parent at its children's middle."""
+    children = _children(tree)
+    x = np.array([n.step for n in tree.nodes], dtype=float)
+    y = np.zeros(len(tree.nodes))
+    next_row = 0.0
+    order: list[int] = []
+    stack = [0]
+    while stack:  # depth first, the likeliest child first; parents placed after their children below
+        i = stack.pop()
+        order.append(i)
+        stack.extend(reversed(children[i]))
+    for i in order:
+        if not children[i]:
+            y[i] = next_row
+            next_row += 1
+    for i in reversed(order):
+        if children[i]:
+            y[i] = float(np.mean([y[k] for k in children[i]]))
+    return x, y
+
+
+def node_label(token: str) -> str:
+    """A token as a node shows it."""
+    return EOS_SHOWN if token == EOS else theme.show_token(token)
+
+
+def _prefix(tree: SearchTree, index: int) -> str:
+    return "".join(node_label(tree.nodes[i].token) for i in tree.path(index))
+
+
+def _edges(tree: SearchTree, x: np.ndarray, y: np.ndarray, nodes: list[int]) -> tuple[list, list]:
+    xs: list = []
+    ys: list = []
+    for i in nodes:
+        parent = tree.nodes[i].parent
+        xs += [x[parent], x[i], None]
+        ys += [y[parent], y[i], None]
+    return xs, ys
+
+
+def beam_tree(
+    tree: SearchTree,
+    *,
+    selected: int | None = None,
+    status_names: dict[str, str] | None = None,
+    hover: str = "{prefix} · log p = {logprob:.3f} · {status}",
+    title: str = "",
+    x_title: str = "step",
+) -> go.Figure:
+    """The search tree; ``selected`` (a node index) has its path from the root drawn thick."""
+    names = status_names or {s: s for s in STYLES}
+    x, y = layout(tree)
+    fig = go.Figure()
+    for status, dash, width in (("pruned", "dot", 1), ("kept", "solid", 2), ("finished", "solid", 2)):
+        members = [i for i, n in enumerate(tree.nodes) if n.status == status]
+        ex, ey = _edges(tree, x, y, members)
+        fig.add_trace(
+            go.Scatter(x=ex, y=ey, mode="lines", line={"color": STYLES[status][0], "width": width, "dash": dash},
+                       hoverinfo="skip", showlegend=False)
+        )  # fmt: skip
+    if selected is not None and 0 < selected < len(tree.nodes):
+        path = tree.path(selected)
+        fig.add_trace(
+            go.Scatter(x=[0, *x[path]], y=[y[0], *y[path]], mode="lines", line={"color": PATH_COLOUR, "width": 5},
+                       hoverinfo="skip", showlegend=False)
+        )  # fmt: skip
+    for status, (colour, size, symbol) in STYLES.items():
+        members = [i for i, n in enumerate(tree.nodes) if n.status == status]
+        if not members:
+            continue
+        fig.add_trace(_nodes(tree, members, x, y, names.get(status, status), hover, (colour, size, symbol)))
+    if selected is not None and 0 < selected < len(tree.nodes):
+        fig.add_trace(
+            go.Scatter(x=[x[selected]], y=[y[selected]], mode="markers", hoverinfo="skip", showlegend=False,
+                       marker={"size": 26, "color": "rgba(0,0,0,0)", "line": {"color": PATH_COLOUR, "width": 3}})
+        )  # fmt: skip
+    _size(fig, title, x_title, rows=int(y.max()) + 1 if len(y) else 1, steps=int(x.max()) if len(x) else 0)
+    return fig
+
+
+def _nodes(tree: SearchTree, members: list[int], x, y, status: str, hover: str, style) -> go.Scatter:
+    colour, size, symbol = style
+    texts = [
+        hover.format(prefix=_prefix(tree, i) or "∅", logprob=tree.nodes[i].logprob, status=status) for i in members
+    ]
+    return go.Scatter(
+        x=x[members],
+        y=y[members],
+        mode="markers+text",
+        name=status,
+        marker={"color": colour, "size": size, "symbol": symbol, "line": {"color": "white", "width": 1}},
+        text=[node_label(tree.nodes[i].token) for i in members],
+        textposition="middle right",
+        textfont={"family": theme.MONO_FAMILY, "size": theme.FONT_SIZE, "color": "#0b1220"},
+        hovertext=texts,
+        hovertemplate="%{hovertext}<extra></extra>",
+    )
+
+
+def _size(fig: go.Figure, title: str, x_title: str, rows: int, steps: int) -> None:
+    fig.update_layout(
+        title={"text": title, "font": {"size": theme.TITLE_FONT_SIZE}},
+        height=int(min(2400, max(320, ROW_PX * rows + 140))),
+        margin={"l": 10, "r": 10, "t": 60 if title else 20, "b": 40},
+        font={"family": theme.FONT_FAMILY, "size": theme.FONT_SIZE},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        hovermode="closest",
+    )
+    fig.update_xaxes(title={"text": x_title}, tickmode="linear", dtick=1, range=[-0.4, steps + 0.8], showgrid=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
+
+
+def best_finished(tree: SearchTree, target: list[str]) -> int | None:
+    """The finished node whose path writes ``target`` then <eos> (the best beam's ending), else None."""
+    for i, node in enumerate(tree.nodes):
+        if node.status == "finished" and [tree.nodes[k].token for k in tree.path(i)] == [*target, EOS]:
+            return i
+    return None
+
+
+def prefix_alignment(tree: SearchTree, index: int, source: list[str]) -> Alignment | None:
+    """The prefix ending at node ``index`` as an Alignment: its tokens, and as rows the weights of the steps that
+    wrote them (None without weights, e.g. the no-attention baseline or the root)."""
+    path = tree.path(index)
+    rows = [tree.nodes[i].weights for i in path]
+    if not path or any(w is None or np.shape(w) != (len(source),) for w in rows):
+        return None
+    return Alignment(
+        source=list(source),
+        target=[node_label(tree.nodes[i].token) for i in path],
+        weights=np.stack(rows).astype(np.float64),
+        score=float(tree.nodes[index].logprob),
+        text="".join(node_label(tree.nodes[i].token) for i in path),
+    )

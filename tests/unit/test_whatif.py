@@ -1,0 +1,71 @@
+"""What-if edits: typed weights checked and normalised, outputs compared, and the page's suggested edit."""
+
+import math
+
+import numpy as np
+import pytest
+
+from app import whatif
+from models import registry
+from models.results import ForcedAttention
+
+
+def test_one_hot_puts_all_the_weight_on_one_token():
+    assert whatif.one_hot(4, 2) == (0.0, 0.0, 1.0, 0.0)
+    with pytest.raises(ValueError):
+        whatif.one_hot(4, 4)
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        ([], "empty"),
+        ([1, None], "not_a_number"),
+        ([1, float("nan")], "not_a_number"),
+        ([1, float("inf")], "not_a_number"),
+        (["abc", 1], "not_a_number"),
+        (["1e400", 1], "not_a_number"),
+        ([True, 1], "not_a_number"),
+        ([1, -0.5], "negative"),
+        ([0, 0, 0], "all_zero"),
+        ([0.00001, 0], "all_zero"),  # below the four decimals a weight keeps
+    ],
+)
+def test_bad_weights_are_named_not_used(values, kind):
+    assert whatif.read_weights(values) == (None, None, kind)
+
+
+def test_weights_are_divided_by_their_sum():
+    raw, weights, problem = whatif.read_weights([1, "1", 2.0, " 0 "])
+    assert problem is None
+    assert raw == (1.0, 1.0, 2.0, 0.0)
+    assert weights == (0.25, 0.25, 0.5, 0.0) and math.fsum(weights) == 1.0
+
+
+def test_edit_knows_its_one_target():
+    assert whatif.Edit(3, (0.0, 1.0), (0.0, 1.0)).target == 1
+    assert whatif.Edit(3, (0.5, 0.5), (1.0, 1.0)).target is None
+
+
+def test_changed_positions():
+    assert whatif.changed_positions("1994-09-27", "1994-09-17") == [8]
+    assert whatif.changed_positions("abc", "abcd") == [3]
+    assert whatif.changed_positions("", "") == []
+
+
+def test_the_suggestion_is_the_first_day_digit_and_the_year():
+    source = list("september 27, 1994")
+    assert whatif.day_digit_example(list("1994-09-27"), source) == (8, 14)
+    assert whatif.day_digit_example(list("1993-02-10"), list("2/10/93")) is None  # no four-digit year
+    assert whatif.day_digit_example(["나는", "너"], source) is None
+
+
+@pytest.mark.parametrize(("name", "expected"), [("date-additive", "1994-09-17"), ("date-dot", "1994-09-17")])
+def test_the_suggested_edit_changes_the_date(name, expected):
+    """Measured: the first day digit, made to look at the "1" of 1994, writes 1 instead of 2."""
+    model = registry.load_checkpoint(name, device="cpu").model
+    text = "september 27, 1994"
+    original = model.decode([text])[0][0]
+    step, at = whatif.day_digit_example(original.target, original.source)
+    edited = model.decode([text], force=ForcedAttention(step, np.array(whatif.one_hot(len(text), at))))[0][0]
+    assert original.text == "1994-09-27" and edited.text == expected
