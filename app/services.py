@@ -459,3 +459,57 @@ scaling_example = _wx.scaling_example
 def scaling_curve(n_keys: int) -> list[ScalingPoint]:
     """Mean entropy and spread of softmax(qᵀk) with and without 1/√d_k, for every d_k of the slider."""
     return _wx.scaling_curve(n_keys=n_keys)
+
+
+# --------------------------------------------------------------------------- beyond looking: edits, trees, rollout
+# What-if decoding (one step's attention set by hand), the beam search as a tree, and attention rollout. Each
+# result is cached as data keyed by everything that makes it, the edit included; models trained live in this
+# session are answered uncached, as in decode_text.
+
+
+def decode_forced(name: str, text: str, step: int, weights: tuple[float, ...]) -> Alignment:
+    """Greedy decoding of ``text`` with output step ``step`` (0-based) looking with ``weights`` (summing to 1
+    over its input tokens) instead of its own softmax; the steps before run as they did.
+
+    ``text`` must pass ``check_text`` first. Raises ValueError for the no-attention baseline or weights of the
+    wrong length; ``ModelError`` for a shipped model that cannot load.
+    """
+    trained = live.session_models().get(name)
+    if trained is not None:
+        return _forced(trained["model"], text, step, weights)
+    return _decode_forced_shipped(name, text, step, weights)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _decode_forced_shipped(name: str, text: str, step: int, weights: tuple[float, ...]) -> Alignment:
+    return _forced(load_model(name).model, text, step, weights)
+
+
+def _forced(model: TextModel, text: str, step: int, weights: tuple[float, ...]) -> Alignment:
+    from models.results import ForcedAttention
+
+    return model.decode([text], beam_width=1, force=ForcedAttention(step, np.asarray(weights)))[0][0]
+
+
+def search_text(name: str, text: str, beam_width: int) -> list[Alignment]:
+    """Like ``decode_text``, from the same one search recorded as a tree: the best output carries it
+    (``Alignment.tree``: every prefix weighed, kept, pruned or finished, with its log-probability and weights)."""
+    trained = live.session_models().get(name)
+    if trained is not None:
+        return trained["model"].decode([text], beam_width=beam_width, with_tree=True)[0]
+    return _search_shipped(name, text, beam_width)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _search_shipped(name: str, text: str, beam_width: int) -> list[Alignment]:
+    return load_model(name).model.decode([text], beam_width=beam_width, with_tree=True)[0]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def encoder_rollout(name: str, text: str) -> np.ndarray:
+    """Attention rollout (Abnar & Zuidema 2020) of Transformer ``name``'s encoder self-attention on ``text``,
+    heads averaged: (layers, T_src, T_src), layer l = how much each position draws on each input position
+    through layers 1..l, the residual connections counted."""
+    from models.transformer import attention_rollout
+
+    return attention_rollout(transformer_maps(name, text).encoder_self.mean(axis=1))
