@@ -6,7 +6,7 @@ then runs the page the URL asks for. Pages live in app/pages/, listed in app/nav
 
 import streamlit as st
 
-from app import __version__, services
+from app import __version__, presenter, services
 from app.i18n import language_picker, t
 from app.navigation import available
 
@@ -14,6 +14,7 @@ st.set_page_config(page_title="Attention Lens", page_icon="🔍", layout="wide",
 
 with st.sidebar:
     language_picker()
+presenter.control()  # in the sidebar; at the top of the page while presenting (the sidebar is hidden)
 
 sections: dict[str, list] = {}
 for spec in available():

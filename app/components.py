@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app import presenter
 from app.charts import heatmap, theme
 from app.i18n import t
 from models.results import Alignment
@@ -50,7 +51,7 @@ def heatmap_chart(alignment: Alignment, key: str, title: str = "", compact: bool
         compact=compact,
         **kwargs,
     )
-    st.plotly_chart(fig, key=key, config=theme.png_config(key), width="stretch")
+    st.plotly_chart(presenter.fit(fig), key=key, config=theme.png_config(key), width="stretch")
 
 
 def downloads(alignment: Alignment, stem: str, key: str, **extra: object) -> None:
@@ -132,8 +133,9 @@ def step_through(alignment: Alignment, key: str) -> None:
     _step_view(alignment, step - 1, bars_slot, tokens_slot, stats_slot)
 
 
-def diff_html(output: str, truth: str) -> str:
-    """The output in large monospace, every character that differs from the truth in red (missing ones as ·)."""
+def diff_html(output: str, truth: str, size: float = 1.5) -> str:
+    """The output in large monospace (``size`` rem), every character that differs from the truth in red (missing
+    ones as ·)."""
     cells = []
     for i in range(max(len(output), len(truth))):
         got = output[i] if i < len(output) else "·"
@@ -141,9 +143,8 @@ def diff_html(output: str, truth: str) -> str:
         style = "" if ok else "color:#e11d48;text-decoration:underline"
         cells.append(f'<span style="{style}">{html.escape(got)}</span>')
     return (
-        f'<div style="font-family:{theme.MONO_FAMILY};font-size:1.5rem;word-break:break-all;line-height:1.4">'
-        + "".join(cells)
-        + "</div>"
+        f'<div style="font-family:{theme.MONO_FAMILY};font-size:{float(size)}rem;'
+        'word-break:break-all;line-height:1.4">' + "".join(cells) + "</div>"
     )
 
 

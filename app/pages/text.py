@@ -1,60 +1,100 @@
 """/text: type a date (or an English or Korean sentence) and watch a seq2seq model write its answer, seeing
-where it looked for every character or word piece."""
+where it looked for every character or word piece; then change where it looks ("What if?"), or guess first
+("Quiz"). The view is kept in the URL, so a link opens it again."""
 
 import html
 
 import streamlit as st
 
-from app import components, live, services
+from app import components, links, live, presenter, services, share
 from app.charts import heatmap
 from app.examples import DATE_EXAMPLES
 from app.i18n import current_language, t
+from app.pages.beyond import quiz_view, tree_view, whatif_view
 
 lang = current_language()  # format_funcs may be called after the run (AppTest): fix the language now
 TASKS = {"date": "date", "en-ko": "translate-en-ko", "ko-en": "translate-ko-en"}  # picker value -> card task
-available = [k for k, task in TASKS.items() if any(e.kind == "seq2seq" for e in services.model_catalog(task))]
+UNSEEN = "  ⟨unseen⟩"  # the mark of test sentences among the examples
+TAB_IDS = share.TEXT_TABS  # alignment, steps, beams, compare
+catalogs = {k: [e for e in services.model_catalog(task) if e.kind == "seq2seq"] for k, task in TASKS.items()}
+available = [k for k in TASKS if catalogs[k]]
 if not available:
     st.title(t("text.title"))
     st.error(t("errors.no_models", task="date"))
     st.stop()
-task_key = st.segmented_control(
+live_models = live.session_models("date")  # trained in class on /experiments, this session only
+
+
+def model_names(task: str) -> list[str]:
+    """The models of ``task``: shipped ones, and for dates the ones trained live in this session."""
+    return [e.name for e in catalogs[task]] + (list(live_models) if task == "date" else [])
+
+
+def restore(given: dict) -> None:
+    """A shared link's view into the widgets' state, before they are drawn."""
+    if "task" in given:
+        st.session_state["text_task"] = given["task"]
+    task = st.session_state.get("text_task", available[0])
+    if "text" in given:
+        st.session_state[f"text_input_{task}"] = given["text"]
+    if "model" in given:
+        if given["model"] in model_names(task):
+            st.session_state[f"text_model_{task}"] = given["model"]
+        else:
+            links.ignored_notice(["model"])
+    for name, key in (("beam", "text_beam"), ("mode", "text_mode"), ("step", "text_steps_step")):
+        if name in given:
+            st.session_state[key] = given[name]
+    if "node" in given:
+        st.session_state[tree_view.NODE] = given["node"]
+    if "tab" in given:
+        st.session_state["text_tab"] = t(f"text.tab_{given['tab']}", lang=lang)
+    whatif_view.restore(given)
+
+
+link = links.Link("text", share.text_fields(tuple(available), tuple(n for k in available for n in model_names(k))))
+given = link.incoming()
+restore(given)
+st.session_state.setdefault("text_task", available[0])
+top, share_slot = st.columns([6, 1], vertical_alignment="bottom")
+task_key = top.segmented_control(
     t("text.task_label"),
     available,
-    default=available[0],
     required=True,
     key="text_task",
     format_func=lambda k: t(f"text.task_{k.replace('-', '_')}", lang=lang),
 )
+share_slot = share_slot.empty()
 is_date = task_key == "date"
 st.title(t("text.title") if is_date else t("text.title_translate"))
 st.write(t("text.intro") if is_date else t("text.intro_translate"))
 
-entries = [e for e in services.model_catalog(TASKS[task_key]) if e.kind == "seq2seq"]
-live_models = live.session_models("date") if is_date else {}  # trained in class on /experiments, this session only
-names = [e.name for e in entries] + list(live_models)
+entries = catalogs[task_key]
+names = model_names(task_key)
 attention_of = {e.name: e.card["config"]["attention"] for e in entries}
-attention_of.update({name: info["attention"] for name, info in live_models.items()})
+attention_of.update({name: info["attention"] for name, info in (live_models if is_date else {}).items()})
 examples = DATE_EXAMPLES if is_date else services.translation_examples(task_key)
 input_key = f"text_input_{task_key}"  # each task keeps its own text
-UNSEEN = "  ⟨unseen⟩"  # the mark of test sentences among the examples
 st.session_state.setdefault(input_key, examples[0].removesuffix(UNSEEN))
-left, right = st.columns([3, 2], gap="large")
+st.session_state.setdefault(
+    f"text_model_{task_key}", next((n for n in names if attention_of[n] == "additive"), names[0])
+)
+st.session_state.setdefault("text_beam", 1)
+left, right = presenter.columns([3, 2], gap="large")
 with left:
     typed = st.text_input(
         t("text.input_label") if is_date else t("text.input_label_translate"),
         key=input_key,
-        max_chars=300,
+        max_chars=share.MAX_TEXT,
         placeholder=t("text.input_placeholder") if is_date else "",
     )
     text = services.tidy(typed)
     if not is_date:
         st.caption(t("text.tatoeba_credit"))
 with right:
-    default = next((i for i, n in enumerate(names) if attention_of[n] == "additive"), 0)
     name = st.selectbox(
         t("text.model_label"),
         names,
-        index=default,
         key=f"text_model_{task_key}",
         format_func=lambda n: (
             t(f"text.model_{attention_of[n]}", lang=lang)
@@ -62,12 +102,27 @@ with right:
         ),
     )
     st.caption(t(f"text.about_{attention_of[name]}"))
-    beam_width = st.slider(t("text.beam_label"), 1, 10, 1, key="text_beam", help=t("text.beam_help"))
+    beam_width = st.slider(t("text.beam_label"), 1, 10, key="text_beam", help=t("text.beam_help"))
 components.example_pills(
     t("text.examples") if is_date else t("text.examples_translate"), examples, "text_example", input_key, UNSEEN
 )
+st.session_state.setdefault("text_mode", "look")
+mode = st.segmented_control(
+    t("textmode.label"),
+    share.TEXT_MODES,
+    key="text_mode",
+    required=True,
+    format_func=lambda m: t(f"textmode.{m}", lang=lang),
+    help=t("textmode.help"),
+)
+link.keep(task=task_key, text=typed, model=name, beam=beam_width, mode=mode)
+link.share_button(share_slot)
 
 model = services.require_model(name)
+if mode == "quiz":  # the quiz draws its own inputs from the examples: the typed one is not needed
+    quiz_view.draw(name, model, attention_of[name] != "none", examples, UNSEEN)
+    link.share_button(share_slot)
+    st.stop()
 
 
 def _offer_cleaned(problem: services.InputProblem) -> None:
@@ -82,7 +137,16 @@ def _offer_cleaned(problem: services.InputProblem) -> None:
 
 
 services.require_text(model, text, before_stop=_offer_cleaned)  # a warning (words it cannot cover) still translates
-beams = services.decode_text(name, text, beam_width)
+if mode == "whatif":
+    if beam_width > 1:
+        st.caption(t("whatif.greedy_note"))
+    original = services.decode_text(name, text, 1)[0]
+    whatif_view.draw(name, text, original, is_date, input_key, given, link)
+    link.share_button(share_slot)
+    st.stop()
+
+# the same one search gives the outputs and, with a beam, its tree
+beams = services.search_text(name, text, beam_width) if beam_width > 1 else services.decode_text(name, text, 1)
 best = beams[0]
 components.big_output(best.text, t("text.output_note", n=len(best.target), score=best.score))
 if is_date and not services.is_real_date(best.text):
@@ -99,7 +163,8 @@ shown = heatmap.join_words(best) if join_words else best
 
 
 def beams_tab(beams: list, beam_width: int) -> None:
-    """The beam's outputs with their scores (and, for dates, whether each is a real date); any one's heatmap."""
+    """The beam's outputs with their scores (and, for dates, whether each is a real date); any one's heatmap;
+    the search as a tree."""
     if beam_width == 1:
         st.info(t("text.beams_hint"))
     rows = [
@@ -121,6 +186,8 @@ def beams_tab(beams: list, beam_width: int) -> None:
             key="text_beam_pick",
         )
         components.heatmap_chart(beams[chosen], key="text_beam_heatmap", title=f"#{chosen + 1} · {beams[chosen].text}")
+    if beam_width > 1:
+        tree_view.draw(beams, given, link)
 
 
 def compare_card(model_name: str) -> None:
@@ -144,9 +211,14 @@ def compare_card(model_name: str) -> None:
         st.caption(t("text.no_attention_short"))
 
 
-tab_map, tab_steps, tab_beams, tab_compare = st.tabs(
-    [t("text.tab_alignment"), t("text.tab_steps"), t("text.tab_beams"), t("text.tab_compare")]
-)
+if st.session_state.get("text_steps_step", 1) not in range(1, len(shown.target) + 1):
+    if "step" in given:
+        links.ignored_notice(["step"])
+    st.session_state.pop("text_steps_step", None)
+tab_labels = [t(f"text.tab_{i}") for i in TAB_IDS]
+tab_map, tab_steps, tab_beams, tab_compare = st.tabs(tab_labels, key="text_tab", on_change="rerun")
+active_tab = st.session_state.get("text_tab")
+link.keep(tab=TAB_IDS[tab_labels.index(active_tab)] if active_tab in tab_labels else None)
 with tab_map:
     if best.has_attention:
         components.heatmap_chart(shown, key="text_heatmap", title=t("text.heatmap_title", model=name))
@@ -157,16 +229,18 @@ with tab_map:
 with tab_steps:
     if best.has_attention:
         components.step_through(shown, key="text_steps")
+        link.keep(step=st.session_state.get("text_steps_step"))
     else:
         st.write(t("text.no_attention_body"))
 with tab_beams:
     beams_tab(beams, beam_width)
 with tab_compare:
     st.write(t("text.compare_intro"))
-    columns = st.columns(3, gap="medium")
+    columns = presenter.columns(3, gap="medium")
     for i, entry in enumerate(entries):
         with columns[i % 3], st.container(border=True):
             compare_card(entry.name)
 
 with st.expander(t("text.how_to_read_title"), icon=":material/help:"):
     st.markdown(t("text.how_to_read"))
+link.share_button(share_slot)

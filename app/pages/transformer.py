@@ -1,29 +1,58 @@
-"""/transformer: the same date task with self-attention — every layer and head, and how it differs from attention."""
+"""/transformer: the same date task with self-attention — every layer and head, and how it differs from attention.
+
+Encoder self-attention can also be shown rolled out through the layers (Abnar & Zuidema 2020). The view is kept in
+the URL, so a link opens it again."""
 
 import numpy as np
 import streamlit as st
 
-from app import components, services
+from app import components, links, presenter, services, share
 from app.charts import theme
 from app.charts import transformer_charts as charts
 from app.examples import DATE_EXAMPLES
 from app.i18n import current_language, t
 
-st.title(t("tf.title"))
-st.write(t("tf.intro"))
 lang = current_language()
+TAB_IDS = share.TF_TABS  # one, grid, lines, compare
+KINDS = list(share.TF_KINDS)  # cross, encoder_self, decoder_self
 
 entries = [e for e in services.model_catalog("date") if e.kind == "transformer"]
 if not entries:
+    st.title(t("tf.title"))
     st.error(t("errors.no_models", task="date (Transformer)"))
     st.stop()
 name = entries[0].name
+config = entries[0].card["config"]
+link = links.Link(
+    "transformer", share.transformer_fields(max(config["encoder_layers"], config["decoder_layers"]), config["heads"])
+)
+given = link.incoming()
+for field, key, shift in (
+    ("text", "tf_input", 0),
+    ("kind", "tf_kind", 0),
+    ("view", "tf_view", 0),
+    ("layer", "tf_layer", 1),
+):
+    if field in given:
+        st.session_state[key] = given[field] - shift if shift else given[field]
+if "head" in given:
+    st.session_state["tf_head"] = "avg" if given["head"] == 0 else given["head"] - 1
+if "token" in given:
+    st.session_state["tf_line_token"] = None if given["token"] == 0 else given["token"] - 1
+if "tab" in given:
+    st.session_state["tf_tab"] = t(f"tf.tab_{given['tab']}", lang=lang)
 
+title, share_slot = st.columns([6, 1], vertical_alignment="bottom")
+title.title(t("tf.title"))
+share_slot = share_slot.empty()
+st.write(t("tf.intro"))
 
 st.session_state.setdefault("tf_input", DATE_EXAMPLES[1])
 typed = st.text_input(t("text.input_label"), key="tf_input", max_chars=200, placeholder=t("text.input_placeholder"))
 components.example_pills(t("text.examples"), DATE_EXAMPLES, "tf_example", "tf_input")
 text = services.tidy(typed)
+link.keep(text=typed)
+link.share_button(share_slot)
 
 model = services.require_model(name)
 services.require_text(model, text)
@@ -31,11 +60,10 @@ services.require_text(model, text)
 result = services.transformer_maps(name, text)
 components.big_output(result.text, t("tf.output_note", layers=result.cross.shape[0], heads=result.cross.shape[1]))
 
-KINDS = ["cross", "encoder_self", "decoder_self"]
+st.session_state.setdefault("tf_kind", "cross")
 kind = st.segmented_control(
     t("tf.kind_label"),
     KINDS,
-    default="cross",
     required=True,
     key="tf_kind",
     format_func=lambda k: t(f"tf.kind_{k}", lang=lang),
@@ -46,21 +74,70 @@ queries = result.source if kind == "encoder_self" else result.target
 keys = result.target if kind == "decoder_self" else result.source
 causal = kind == "decoder_self"
 L, H = maps.shape[:2]
+link.keep(kind=kind)
 
-tab_one, tab_grid, tab_lines, tab_compare = st.tabs(
-    [t("tf.tab_one"), t("tf.tab_grid"), t("tf.tab_lines"), t("tf.tab_compare")]
-)
 
-with tab_one:
-    c1, c2 = st.columns(2)
-    layer = c1.selectbox(t("tf.layer"), range(L), index=L - 1, key="tf_layer", format_func=lambda i: f"{i + 1}")
-    heads = ["avg", *range(H)]
-    head = c2.selectbox(
-        t("tf.head"),
-        heads,
-        key="tf_head",
-        format_func=lambda h: t("tf.head_average", lang=lang) if h == "avg" else f"{h + 1}",
+def check_state() -> None:
+    """Forget a layer, head or token that this kind of attention or this input does not have (named, when a
+    link asked for it)."""
+    bad = []
+    for key, field, valid in (
+        ("tf_layer", "layer", range(L)),
+        ("tf_line_layer", None, range(L)),
+        ("tf_head", "head", ["avg", *range(H)]),
+        ("tf_line_head", None, ["avg", *range(H)]),
+        ("tf_line_token", "token", [None, *range(len(queries))]),
+    ):
+        if key in st.session_state and st.session_state[key] not in valid:
+            bad += [field] if field in given else []
+            del st.session_state[key]
+    links.ignored_notice(bad)
+
+
+def head_label(h) -> str:
+    return t("tf.head_average", lang=lang) if h == "avg" else f"{h + 1}"
+
+
+def rollout_view(layer: int) -> None:
+    """Encoder self-attention rolled out through layers 1..layer (heads averaged)."""
+    rolled = services.encoder_rollout(name, text)  # (L, T, T)
+    fig = charts.single_map(
+        rolled[layer],
+        queries,
+        keys,
+        title=t("rollout.map_title", layer=layer + 1),
+        hover=t("tf.hover"),
+        x_title=t("tf.keys_axis"),
+        y_title=t("tf.queries_axis"),
     )
+    st.plotly_chart(
+        presenter.fit(fig), key="tf_rollout", config=theme.png_config("transformer-rollout"), width="stretch"
+    )
+
+
+def one_map() -> None:
+    """One layer and head of the chosen kind (or, for encoder self-attention, its rollout)."""
+    view = "raw"
+    if kind == "encoder_self":
+        st.session_state.setdefault("tf_view", "raw")
+        view = st.segmented_control(
+            t("rollout.view_label"),
+            list(share.TF_VIEWS),
+            required=True,
+            key="tf_view",
+            format_func=lambda v: t(f"rollout.view_{v}", lang=lang),
+        )
+        st.caption(t(f"rollout.about_{view}"))
+    c1, c2 = st.columns(2)
+    st.session_state.setdefault("tf_layer", L - 1)
+    layer = c1.selectbox(t("tf.layer"), range(L), key="tf_layer", format_func=lambda i: f"{i + 1}")
+    head = c2.selectbox(
+        t("tf.head"), ["avg", *range(H)], key="tf_head", format_func=head_label, disabled=view == "rollout"
+    )
+    link.keep(view=view if kind == "encoder_self" else None, layer=layer + 1, head=0 if head == "avg" else head + 1)
+    if view == "rollout":
+        rollout_view(layer)
+        return
     weights = maps[layer].mean(0) if head == "avg" else maps[layer, head]
     title = t(
         "tf.map_title",
@@ -78,28 +155,20 @@ with tab_one:
         x_title=t("tf.keys_axis"),
         y_title=t("tf.queries_axis"),
     )
-    st.plotly_chart(fig, key="tf_map", config=theme.png_config("transformer-map"), width="stretch")
+    st.plotly_chart(presenter.fit(fig), key="tf_map", config=theme.png_config("transformer-map"), width="stretch")
     if causal:
         st.caption(t("tf.mask_note"))
     if kind == "cross":
         st.caption(t("tf.cross_rows_note"))
 
-with tab_grid:
-    st.caption(t("tf.grid_note", layers=L, heads=H))
-    grid = charts.heads_grid(maps, queries, keys, causal=causal, layer_label=t("tf.layer_n"), head_label=t("tf.head_n"))
-    st.plotly_chart(grid, key="tf_grid", config=theme.png_config("transformer-heads"), width="stretch")
 
-with tab_lines:
+def line_tab() -> None:
+    """Choose a token and see what it attends to, as lines from queries to keys."""
     c1, c2, c3 = st.columns(3)
     line_layer = c1.selectbox(
         t("tf.layer"), range(L), index=L - 1, key="tf_line_layer", format_func=lambda i: f"{i + 1}"
     )
-    line_head = c2.selectbox(
-        t("tf.head"),
-        ["avg", *range(H)],
-        key="tf_line_head",
-        format_func=lambda h: t("tf.head_average", lang=lang) if h == "avg" else f"{h + 1}",
-    )
+    line_head = c2.selectbox(t("tf.head"), ["avg", *range(H)], key="tf_line_head", format_func=head_label)
     pick = c3.selectbox(
         t("tf.token"),
         [None, *range(len(queries))],
@@ -108,6 +177,7 @@ with tab_lines:
             t("tf.all_tokens", lang=lang) if i is None else f"{i + 1} · {theme.show_token(queries[i])}"
         ),
     )
+    link.keep(token=0 if pick is None else pick + 1)
     w = maps[line_layer].mean(0) if line_head == "avg" else maps[line_layer, line_head]
     fig = charts.line_view(
         w, queries, keys, selected=pick, left_title=t("tf.queries_axis"), right_title=t("tf.keys_axis")
@@ -124,9 +194,11 @@ with tab_lines:
             )
         )
 
-with tab_compare:
+
+def compare_tab() -> None:
+    """The RNN model's attention and the Transformer's last-layer cross-attention, side by side."""
     st.markdown(t("tf.compare_intro"))
-    left, right = st.columns(2, gap="large")
+    left, right = presenter.columns(2, gap="large")
     rnn_name = next((e.name for e in services.model_catalog("date") if e.name == "date-additive"), None)
     with left:
         st.subheader(t("tf.rnn_side"))
@@ -144,3 +216,21 @@ with tab_compare:
         fig = charts.single_map(cross, result.output, result.source, hover=t("tf.hover"))
         st.plotly_chart(fig, key="tf_cross_compare", width="stretch")
     st.markdown(t("tf.differences"))
+
+
+check_state()
+tab_labels = [t(f"tf.tab_{i}") for i in TAB_IDS]
+tab_one, tab_grid, tab_lines, tab_compare = st.tabs(tab_labels, key="tf_tab", on_change="rerun")
+active_tab = st.session_state.get("tf_tab")
+link.keep(tab=TAB_IDS[tab_labels.index(active_tab)] if active_tab in tab_labels else None)
+with tab_one:
+    one_map()
+with tab_grid:
+    st.caption(t("tf.grid_note", layers=L, heads=H))
+    grid = charts.heads_grid(maps, queries, keys, causal=causal, layer_label=t("tf.layer_n"), head_label=t("tf.head_n"))
+    st.plotly_chart(grid, key="tf_grid", config=theme.png_config("transformer-heads"), width="stretch")
+with tab_lines:
+    line_tab()
+with tab_compare:
+    compare_tab()
+link.share_button(share_slot)

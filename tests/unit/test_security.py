@@ -39,9 +39,12 @@ ALLOWED_SITES = {
     ("app/pages/image.py", "caption_summary"),  # word_chips_html
     ("app/pages/image.py", "one_word"),  # word_chips_html, colorbar_html
     ("app/pages/image.py", "grid_view"),  # colorbar_html
+    ("app/pages/beyond/quiz_view.py", "_question"),  # the quiz's output so far, escaped
+    ("app/pages/beyond/whatif_view.py", "compare"),  # the edited output: diff_html
     ("app/pages/math/real_model.py", "pick_step"),  # the written output, escaped
     ("app/pages/math/real_model.py", "weights_view"),  # tinted_tokens_html
     ("app/pages/text.py", "compare_card"),  # the compare tab's outputs, escaped
+    ("app/presenter.py", "control"),  # a constant <style> rule (presenter mode), no text
 }
 
 # Functions that build HTML from text they are given, and escape it (checked by behaviour in this file);
