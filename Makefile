@@ -5,16 +5,21 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+REPLICAS ?= 2
 
-.PHONY: run test bench setup setup-test chromium lint format clean
+.PHONY: run serve test bench setup setup-test chromium nginx lint format clean
 
 run: setup  ## set up, then start the app on http://localhost:$(PORT)
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+
+serve: setup nginx  ## REPLICAS app processes behind nginx on port $(PORT), sticky sessions (deploy/serve.py)
+	$(PY) -m deploy.serve --replicas $(REPLICAS) --port $(PORT)
 
 test: setup-test chromium  ## set up, then run the whole suite (unit, models, app, browser)
 	$(PY) -m pytest
 
 bench: setup-test chromium  ## print the benchmark table (and write benchmarks/results.json)
+	@scripts/ensure_nginx.sh || echo "Note: no nginx, so the load benchmark's 2-replica rows are skipped." >&2
 	$(PY) -m benchmarks.run
 
 setup: $(VENV)/.installed-run
@@ -32,6 +37,9 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed-run
 
 chromium:  ## Debian's chromium for the browser tests, installed when missing and allowed
 	@scripts/ensure_chromium.sh
+
+nginx:  ## Debian's nginx for make serve, installed when missing and allowed
+	@scripts/ensure_nginx.sh
 
 lint: setup-test
 	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(VENV)/bin/lint-imports

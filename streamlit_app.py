@@ -28,11 +28,23 @@ for spec in available():
     sections.setdefault(t(f"nav.section_{spec.section}"), []).append(page)
 current = st.navigation(sections)
 
-with st.sidebar:
-    device, problem = services.compute_device()
-    st.caption(f"{t('app.device')}: **{services.device_label()}**")
+
+def device_caption(pending: bool) -> None:
+    """The compute device, and what is wrong with $ATTENTION_LENS_DEVICE. Known without torch on a machine
+    without a GPU; elsewhere "…" until the warm-up has loaded torch (``pending``: rerun each second until then)."""
+    label = services.device_label()
+    if pending and label is not None:
+        st.rerun()  # the whole app, once: the sidebar stops asking
+    st.caption(f"{t('app.device')}: **{label or '…'}**")
+    problem = services.device_problem()
     if problem:
         st.warning(t("app.device_fallback", problem=problem))
+
+
+with st.sidebar:
+    pending = services.device_label() is None
+    st.fragment(device_caption, run_every=1.0 if pending else None)(pending)
     st.caption(t("app.version", version=__version__))
 
 current.run()
+services.warm_up()  # torch and the networks, in the background, after the page is drawn

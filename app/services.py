@@ -12,44 +12,148 @@ so that no session can change another's numbers. Models trained live in class li
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import json
+import logging
+import os
+import sys
+import threading
+import time
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import streamlit as st
-import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app import live
 from app.i18n import t
-from models import metrics, registry
-from models import seq2seq as _seq2seq
-from models import worked_example as _wx
 from models.data import sequences as _sequences
 from models.data import shapes as _shapes
 from models.protocols import ImageModel, TextModel
-from models.results import Alignment, AttentionStep, ProblemKind, TransformerAttention, VisualAttention
+from models.results import Alignment, AttentionStep, ProblemKind, TransformerAttention, VisualAttention, distributions
 
-ModelError = registry.CheckpointError  # what loading a broken checkpoint raises; pages may catch it
+if TYPE_CHECKING:  # torch and the networks load on first use (see warm_up): a page without a model never waits
+    import torch
+
+    from models import registry
+    from models.worked_example import ScalingPoint
+
+# Names that need torch, imported when first asked for (PEP 562): services.ModelError, services.WORKED_KINDS, ...
+_LAZY = {
+    "ModelError": ("models.registry", "CheckpointError"),  # what loading a broken checkpoint raises
+    "ATTENTION_KINDS": ("models.seq2seq", "ATTENTION_KINDS"),  # what a live-trained model may use
+    "WORKED_KINDS": ("models.worked_example", "KINDS"),
+    "WORKED_DIM": ("models.worked_example", "DIM"),
+    "WORKED_LIMIT": ("models.worked_example", "LIMIT"),
+    "WORKED_MAX_TOKENS": ("models.worked_example", "MAX_TOKENS"),
+    "DK_CHOICES": ("models.worked_example", "DK_CHOICES"),
+    "WorkedExample": ("models.worked_example", "WorkedExample"),
+    "Parameters": ("models.worked_example", "Parameters"),
+    "ScalingPoint": ("models.worked_example", "ScalingPoint"),
+    "default_example": ("models.worked_example", "default_example"),
+    "default_parameters": ("models.worked_example", "default_parameters"),
+    "work_example": ("models.worked_example", "work"),
+    "exp_terms": ("models.worked_example", "exp_terms"),
+    "read_numbers": ("models.worked_example", "read_numbers"),
+    "scaling_example": ("models.worked_example", "scaling_example"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The torch-side names of ``_LAZY``, imported on first use and then kept in this module."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+# --------------------------------------------------------------------------- the device, and torch in the background
+
+_device_lock = threading.Lock()
+_device: tuple[torch.device, str | None] | None = None
+_warm_up_started = threading.Event()
+WARM_UP_MODULES = ("torch", "models.registry", "models.seq2seq", "models.captioner", "models.transformer")
+
+
+def _resolve_device() -> tuple[torch.device, str | None]:
+    """Import torch and pick the device, once per process (the warm-up thread or the first page that needs it)."""
+    global _device  # noqa: PLW0603 -- one device per process, set once under the lock
+    with _device_lock:
+        if _device is None:
+            import torch
+
+            from models import registry
+
+            try:
+                _device = registry.resolve_device(), None
+            except registry.DeviceError as err:
+                _device = torch.device("cpu"), str(err)
+        return _device
 
 
 @st.cache_resource(show_spinner=False)
 def compute_device() -> tuple[torch.device, str | None]:
     """(the device models run on, a problem with $ATTENTION_LENS_DEVICE to show, or None)."""
-    try:
-        return registry.resolve_device(), None
-    except registry.DeviceError as err:
-        return torch.device("cpu"), str(err)
+    return _resolve_device()
 
 
-def device_label() -> str:
-    """'CPU' or 'CUDA · <GPU name>' for the sidebar."""
-    return registry.device_label(compute_device()[0])
+def _label_without_torch() -> str | None:
+    """'CPU' when no GPU can be there (nothing asked for, and no GPU driver on this machine); else None."""
+    wanted = os.environ.get("ATTENTION_LENS_DEVICE", "auto").strip().lower()
+    if wanted == "cpu":
+        return "CPU"
+    drivers = ("/proc/driver/nvidia/version", "/dev/nvidiactl", "/dev/kfd")  # CUDA, and ROCm's builds of torch
+    if wanted == "auto" and (sys.platform == "darwin" or not any(Path(p).exists() for p in drivers)):
+        return "CPU"
+    return None
+
+
+def device_label() -> str | None:
+    """'CPU' or 'CUDA · <GPU name>' for the sidebar; None while only torch can tell and it is still loading."""
+    if _device is not None:
+        from models import registry
+
+        return registry.device_label(_device[0])
+    return _label_without_torch()
+
+
+def device_problem() -> str | None:
+    """What is wrong with $ATTENTION_LENS_DEVICE, once the device is known (None before, or when all is well)."""
+    return _device[1] if _device is not None else None
+
+
+def warm_up(delay_s: float = 0.0) -> None:
+    """Once per server, in a background thread: import torch and the networks and pick the device, so that
+    the first page with a model does not wait for them. Called after a page has been drawn (the home page
+    itself never imports torch). ``ATTENTION_LENS_WARM_UP=0`` turns it off (torch then loads with the first
+    page that needs it)."""
+    if _warm_up_started.is_set() or os.environ.get("ATTENTION_LENS_WARM_UP", "1") == "0":
+        return
+    _warm_up_started.set()
+
+    def work() -> None:
+        time.sleep(delay_s)
+        try:
+            for module in WARM_UP_MODULES:
+                importlib.import_module(module)
+            _resolve_device()
+        except BaseException:  # the page that needs torch will raise it again, where it can be shown
+            if not sys.is_finalizing():
+                logging.getLogger(__name__).warning("warm-up failed", exc_info=True)
+
+    threading.Thread(target=work, name="attention-lens-warm-up", daemon=True).start()
+
+
+def warmed_up() -> bool:
+    """Whether torch is loaded and the device is known."""
+    return _device is not None
 
 
 # --------------------------------------------------------------------------- models
@@ -58,6 +162,8 @@ def device_label() -> str:
 @st.cache_resource(show_spinner=False)
 def model_catalog(task: str | None = None) -> list[registry.ModelEntry]:
     """The checkpoints on disk (cards only; nothing is loaded)."""
+    from models import registry
+
     return registry.catalog(task=task)
 
 
@@ -67,6 +173,8 @@ def load_model(name: str) -> registry.Checkpoint:
 
     Raises ``ModelError``; pages use ``require_model`` or ``model_or_message`` instead.
     """
+    from models import registry
+
     paths = {e.name: e.path for e in model_catalog()}
     return registry.load_checkpoint(paths.get(name, name), device=compute_device()[0])
 
@@ -84,9 +192,11 @@ def model_error(err: Exception) -> None:
 
 def model_or_message(name: str) -> TextModel | ImageModel | None:
     """Model ``name``, or None after an error box that says why it could not be loaded (for a tab or a card)."""
+    from models.registry import CheckpointError  # ModelError
+
     try:
         return get_model(name)
-    except ModelError as err:
+    except CheckpointError as err:
         model_error(err)
         return None
 
@@ -206,6 +316,28 @@ def decode_text(name: str, text: str, beam_width: int = 1) -> list[Alignment]:
 @st.cache_data(max_entries=512, show_spinner=False)
 def _decode_shipped(name: str, text: str, beam_width: int) -> list[Alignment]:
     return load_model(name).model.decode([text], beam_width=beam_width)[0]
+
+
+HOME_EXAMPLE = Path(__file__).resolve().parents[1] / "assets" / "examples" / "home.json"
+
+
+@st.cache_data(show_spinner=False)
+def home_example() -> Alignment | None:
+    """The home page's example: a date model's decode saved as JSON by scripts/home_example.py (and checked
+    against the model by tests/models/test_home_example.py), drawn without loading torch. None when the file
+    is missing or unreadable."""
+    try:
+        doc = json.loads(HOME_EXAMPLE.read_text(encoding="utf-8"))
+        return Alignment(
+            source=list(doc["source"]),
+            target=list(doc["target"]),
+            weights=distributions(np.asarray(doc["weights"], dtype=np.float64)),
+            score=float(doc["score"]),
+            text=str(doc["text"]),
+            has_attention=bool(doc.get("has_attention", True)),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def is_real_date(text: str) -> bool:
@@ -334,6 +466,8 @@ def _caption(name: str, key: str, beam_width: int, _image: Image.Image) -> list[
 
 def word_hits(result: VisualAttention, scene: _shapes.Scene) -> list[bool | None]:
     """For a scene whose truth is known: per word, did its attention peak fall on the object it names?"""
+    from models import metrics
+
     truth = metrics.word_objects(result.words, [(o.size, o.colour, o.shape) for o in scene.objects])
     hits: list[bool | None] = []
     for i, _ in enumerate(result.words):
@@ -407,8 +541,7 @@ def seen_in_training(direction: str, text: str) -> bool:
 # --------------------------------------------------------------------------- the bottleneck experiment
 
 
-SEQUENCE_TASKS = _sequences.TASKS  # reverse, copy
-ATTENTION_KINDS = _seq2seq.ATTENTION_KINDS  # what a live-trained model may use
+SEQUENCE_TASKS = _sequences.TASKS  # reverse, copy (ATTENTION_KINDS: see _LAZY)
 
 
 def experiment_results(task: str) -> dict | None:
@@ -437,28 +570,16 @@ def sequence_target(task: str, text: str) -> str:
 
 
 # --------------------------------------------------------------------------- the worked example (/math)
-# Small numbers a student can edit: pure numpy from models/worked_example.py, re-exported for the page.
-
-WORKED_KINDS = _wx.KINDS
-WORKED_DIM = _wx.DIM
-WORKED_LIMIT = _wx.LIMIT
-WORKED_MAX_TOKENS = _wx.MAX_TOKENS
-DK_CHOICES = _wx.DK_CHOICES
-WorkedExample = _wx.WorkedExample
-Parameters = _wx.Parameters
-ScalingPoint = _wx.ScalingPoint
-default_example = _wx.default_example
-default_parameters = _wx.default_parameters
-work_example = _wx.work
-exp_terms = _wx.exp_terms
-read_numbers = _wx.read_numbers
-scaling_example = _wx.scaling_example
+# Small numbers a student can edit, from models/worked_example.py, re-exported for the page (WORKED_KINDS,
+# WorkedExample, work_example, ...: see _LAZY; that module computes with torch, so it loads on first use).
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def scaling_curve(n_keys: int) -> list[ScalingPoint]:
     """Mean entropy and spread of softmax(qᵀk) with and without 1/√d_k, for every d_k of the slider."""
-    return _wx.scaling_curve(n_keys=n_keys)
+    from models import worked_example
+
+    return worked_example.scaling_curve(n_keys=n_keys)
 
 
 # --------------------------------------------------------------------------- beyond looking: edits, trees, rollout

@@ -1,188 +1,126 @@
-"""A classroom at once: N concurrent sessions (Playwright browser contexts spread over a few headless
-Chromiums) each doing M interactions across the pages against one `streamlit run` on localhost.
+"""A classroom at once, measured with benchmarks/load.py: N websocket sessions in one client process (Streamlit's
+own protocol, no browser each), every answer checked, while one real Chromium measures its own latency and one
+more session trains live on /experiments; then the same class through nginx in front of 2 app processes.
 
-Each session follows the same loop from a different starting point, so that at any moment the pages are
-mixed: open /text, type a date, open /image, choose a gallery picture, open /transformer, type a date there,
-open /math, open /experiments, open /, ... (an action on a page the session is not on opens the page first;
-that open counts as one of its interactions). Pages are opened from the sidebar, as a person does; odd
-sessions use the Korean interface. Between interactions a session pauses ~--think seconds.
+Targets on the 2-core machine: 100 % of answers right, p95 ≤ 1.5 s, server RSS ≤ 3 GB, no error in the log.
 
-Reports the success rate (must be 100 %), median and p95 interaction latency (action → its result drawn),
-the server's peak memory (RSS of the `streamlit run` process tree, sampled from /proc every 0.5 s) and
-whether that memory stopped growing after the first 100 interactions (RSS at interaction 100 vs at the end).
-The browsers run on the same machine as the server, so they compete with it for the CPU.
-
-python -m benchmarks.bench_load                                   # 30 sessions × 10 interactions
-python -m benchmarks.bench_load --sessions 3 --interactions 3     # a small run
+python -m benchmarks.bench_load [--quick] [--sessions 30 --interactions 10 --think 2 5]
+python -m benchmarks.load --help          # the load client alone, with more options
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import math
-import random
-import statistics
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from benchmarks.browser import Session, app_and_browsers, server_errors, server_pid, tree_rss_bytes
-from benchmarks.common import Options, Row, Skipped, browser_missing, median_p95
+from benchmarks.common import Options, Row, Skipped, browser_missing
+from benchmarks.load import LoadOptions, LoadResult, run_load, summary, wrong
 
-# One loop through the app; an action names the page it needs.
-LOOP = ["/text", "date", "/image", "scene", "/transformer", "tf-date", "/math", "/experiments", "/", "date", "scene"]
-NEEDS = {"date": "/text", "scene": "/image", "tf-date": "/transformer"}
-ACTIONS = {"date": Session.type_date, "scene": Session.pick_scene, "tf-date": Session.type_transformer_date}
-CHECKPOINT = 100  # memory must not grow after this many interactions
-MiB = 2**20
+TRAIN_S = 30  # the live training's budget during the load
 
 
-def plan(session: int, interactions: int) -> list[str]:
-    """The steps of one session: LOOP from a session-dependent start, an open inserted before an action on
-    another page, never an open of the page already shown; exactly ``interactions`` steps."""
-    steps: list[str] = []
-    here, i = None, session * 3  # sessions start 3 steps apart in the loop
-    while len(steps) < interactions:
-        step = LOOP[i % len(LOOP)]
-        i += 1
-        page = NEEDS.get(step, step)
-        if page != here:
-            steps.append(page)
-            here = page
-        if step in NEEDS and len(steps) < interactions:
-            steps.append(step)
-    return steps
+def _setup(opts: Options, load: LoadOptions, replicas: int) -> str:
+    where = f"{replicas} app processes behind nginx" if replicas else "one app process"
+    extra = "" if replicas else f", live training {load.train_s:g} s, 1 Chromium"
+    return (
+        f"{load.sessions} sessions × {load.interactions} dates (+ {load.interactions} gallery pictures in every "
+        f"{load.image_every}rd), think {load.think[0]:g}–{load.think[1]:g} s, {where}{extra}"
+    )
 
 
-@dataclass
-class Done:
-    """One interaction: what it was, how long it took (None when it failed), and why it failed."""
-
-    session: int
-    step: str
-    ms: float | None
-    error: str = ""
-
-
-class Memory:
-    """RSS of the server's process tree: sampled in the background, and at given interaction counts."""
-
-    def __init__(self, pid: int | None) -> None:
-        self.pid = pid
-        self.samples: list[int] = []
-        self.at: dict[int, int] = {}  # interactions done -> RSS then
-
-    def sample(self) -> int | None:
-        if self.pid is None:
-            return None
-        rss = tree_rss_bytes(self.pid)
-        self.samples.append(rss)
-        return rss
-
-    async def watch(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            self.sample()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=0.5)
-
-
-async def run_session(index: int, browser, url: str, opts: Options, record) -> None:
-    """One person: start a little after the others, then do the planned steps with pauses between them."""
-    rng = random.Random(index)
-    steps = plan(index, opts.interactions)
-    await asyncio.sleep(index * min(0.2, 6 / max(opts.sessions, 1)))
-    try:
-        session = await Session.start(browser, url, "ko" if index % 2 else "en", opts.timeout_s, seed=index)
-    except Exception as err:  # no browser context: every step of this session failed
-        for step in steps:
-            record(Done(index, step, None, f"no browser context: {type(err).__name__}: {err}"[:200]))
+def _latency_rows(area: str, name: str, stats: dict, target: str = "", note: str = "") -> Iterator[Row]:
+    if "p50" not in stats:
+        yield Row(area, f"{name}: latency", None, "ms", note="no answer came back")
         return
-    try:
-        for step in steps:
-            await asyncio.sleep(opts.think_s * rng.uniform(0.5, 1.5))
-            try:
-                if step in NEEDS and session.here != NEEDS[step]:  # after a failure: reopen, untimed
-                    await session.open(NEEDS[step])
-                ms = await (session.open(step) if step.startswith("/") else ACTIONS[step](session))
-                record(Done(index, step, ms))
-            except Exception as err:  # a timeout, an exception on the page, a lost connection
-                session.here = None
-                record(Done(index, step, None, f"{type(err).__name__}: {str(err).splitlines()[0][:160]}"))
-    finally:
-        with contextlib.suppress(Exception):
-            await session.close()
+    yield Row(area, f"{name}: latency p50", stats["p50"], "ms", note=note)
+    yield Row(area, f"{name}: latency p95", stats["p95"], "ms", target=target)
+    yield Row(area, f"{name}: latency max", stats["max"], "ms")
 
 
-async def load(opts: Options) -> tuple[list[Done], Memory, int, float, int]:
-    """(interactions, memory samples, checkpoint, wall seconds, server port) of one load run."""
-    total = opts.sessions * opts.interactions
-    checkpoint = CHECKPOINT if total >= 2 * CHECKPOINT else max(total // 2, 1)
-    browsers = opts.browsers or math.ceil(opts.sessions / 10)
-    async with app_and_browsers(browsers) as (url, port, chromiums):
-        memory = Memory(server_pid(port))
-        memory.at[0] = memory.sample()
-        done: list[Done] = []
+def _rows(result: LoadResult, opts: Options, load: LoadOptions, replicas: int) -> Iterator[Row]:
+    area = f"load ×{replicas}" if replicas else "load"
+    numbers = summary(result)
+    every = numbers["load all"]
+    failed = "; ".join(wrong(result, 3))
+    yield Row(
+        area,
+        "answers right / sent",
+        100 * every["right"] / max(every["sent"], 1),
+        "%",
+        target="== 100",
+        note=f"{every['right']}/{every['sent']}; {_setup(opts, load, replicas)}" + (f"; {failed}" if failed else ""),
+    )
+    yield from _latency_rows(area, "every answer under load", every, target="<= 1500", note=f"{result.wall_s:.0f} s")
+    for kind, what in (("date", "/text date → answer"), ("picture", "/image gallery → caption")):
+        for phase in ("alone", "load"):
+            stats = numbers.get(f"{phase} {kind}", {})
+            note = "one session, nothing else running" if phase == "alone" else ""
+            yield from _latency_rows(area, f"{what}, {phase}", stats, note=note)
+    for phase in ("alone", "load"):
+        stats = numbers.get(f"{phase} browser-date", {})
+        if stats:
+            note = f"{stats['right']}/{stats['sent']} right; Chromium, typed → heatmap drawn"
+            yield from _latency_rows(area, f"Chromium /text date, {phase}", stats, note=note)
+    yield from _server_rows(area, result)
+    if result.training:
+        yield from _training_rows(area, result.training, numbers)
 
-        def record(item: Done) -> None:
-            done.append(item)
-            if len(done) in (checkpoint, total):
-                memory.at[len(done)] = memory.sample()
-            mark = f"{item.ms:,.0f} ms" if item.ms is not None else f"FAILED {item.error}"
-            print(f"    {len(done):4d}/{total} session {item.session:2d} {item.step:13s} {mark}", file=sys.stderr)
 
-        stop = asyncio.Event()
-        watcher = asyncio.create_task(memory.watch(stop))
-        start = time.perf_counter()
-        sessions = [run_session(i, chromiums[i % len(chromiums)], url, opts, record) for i in range(opts.sessions)]
-        await asyncio.gather(*sessions)
-        wall = time.perf_counter() - start
-        stop.set()
-        await watcher
-    return done, memory, checkpoint, wall, port
+def _server_rows(area: str, result: LoadResult) -> Iterator[Row]:
+    server = result.server
+    if server:
+        cores = f"{server['cores']} cores = {100 * server['cores']} %"
+        yield Row(area, "server CPU, mean under load", server["cpu_mean_pct"], "% of a core", note=cores)
+        yield Row(area, "server CPU, peak over 2 s", server["cpu_peak_pct"], "% of a core")
+        yield Row(
+            area,
+            "server RSS, peak",
+            server["rss_peak_mib"],
+            "MiB",
+            target="<= 3072",
+            note=f"{server['rss_start_mib']:.0f} MiB before the load",
+        )
+    problems = result.errors
+    yield Row(
+        area, "errors and warnings in the server log", len(problems), "", target="== 0", note=" | ".join(problems)[:300]
+    )
+
+
+def _training_rows(area: str, training: dict, numbers: dict) -> Iterator[Row]:
+    shown, checks = training.get("busy_shown", 0), training.get("busy_checks", 0)
+    note = (
+        f"trained {training.get('ended', 0) - training.get('started', 0):.0f} s wall for a {TRAIN_S} s budget; "
+        f"model arrived: {bool(training.get('model_arrived'))}"
+        + (f"; {training['problem']}" if "problem" in training else "")
+    )
+    yield Row(area, "live training: another session sees 'busy'", 100 * shown / max(checks, 1), "%", "== 100", note)
+    during, outside = numbers.get("load during training", {}), numbers.get("load outside training", {})
+    if during.get("sent"):
+        right = f"{during['right']}/{during['sent']} right"
+        yield from _latency_rows(area, "answers while training", during, target="<= 1500", note=right)
+    if outside.get("sent"):
+        yield from _latency_rows(area, "answers while not training", outside)
 
 
 def rows(opts: Options) -> Iterator[Row]:
     missing = browser_missing()
     if missing:
         raise Skipped(missing)
-    done, memory, checkpoint, wall, port = asyncio.run(load(opts))
-    total = len(done)
-    ok = [d for d in done if d.ms is not None]
-    failed = [d for d in done if d.ms is None]
-    browsers = opts.browsers or math.ceil(opts.sessions / 10)
-    setup = f"{opts.sessions} sessions × {opts.interactions}, {browsers} Chromium, think {opts.think_s:g} s"
-    yield Row("load", "interactions", total, "", note=f"{setup}; {wall:.0f} s, {total / wall:.2f} interactions/s")
-    note = ""
-    if failed:
-        kinds = ", ".join(sorted({d.step for d in failed}))
-        errors = server_errors(port)
-        why = f"app errors: {' | '.join(errors)}" if errors else f"first: {failed[0].error}"
-        note = f"{len(failed)} failed ({kinds}); {why}; log test-artifacts/streamlit-{port}.log"
-    yield Row("load", "success rate", 100 * len(ok) / max(total, 1), "%", target="== 100", note=note)
-    if ok:
-        median, p95 = median_p95([d.ms for d in ok])
-        kinds = sorted({d.step for d in ok}, key=lambda s: (s.startswith("/"), s))
-        by_kind = ", ".join(f"{k} {statistics.median(d.ms for d in ok if d.step == k):,.0f}" for k in kinds)
-        yield Row("load", "interaction latency, median", median, "ms", note=f"medians: {by_kind}")
-        yield Row("load", "interaction latency, p95", p95, "ms")
-    if memory.pid is None:
-        yield Row("load", "server memory", None, note="skipped: no /proc here to read the server's RSS from")
+    load = LoadOptions(
+        sessions=opts.sessions,
+        interactions=opts.interactions,
+        think=opts.think,
+        train_s=0 if opts.quick else TRAIN_S,
+        browser=True,
+    )
+    yield from _rows(run_load(load), opts, load, replicas=0)
+    from deploy.serve import nginx_binary
+
+    if nginx_binary() is None:
+        yield Row("load ×2", "skipped", None, note="nginx is not installed: scripts/ensure_nginx.sh")
         return
-    idle = memory.at[0] / MiB
-    yield Row("load", "server RSS, peak", max(memory.samples) / MiB, "MiB", note=f"{idle:.0f} MiB before the load")
-    at_checkpoint, at_end = memory.at.get(checkpoint), memory.at.get(total)
-    if at_checkpoint and at_end and total > checkpoint:
-        growth = 100 * (at_end - at_checkpoint) / at_checkpoint
-        yield Row(
-            "load",
-            f"server RSS growth, interaction {checkpoint} → {total}",
-            growth,
-            "%",
-            target="<= 5",
-            note=f"{at_checkpoint / MiB:.0f} → {at_end / MiB:.0f} MiB ({(at_end - at_checkpoint) / MiB:+.0f} MiB)",
-        )
+    load.browser, load.train_s = False, 0
+    yield from _rows(run_load(load, replicas=2), opts, load, replicas=2)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,12 @@ window.__al = {
     const img = document.querySelector('[role="tabpanel"] [data-testid="stImage"] img');
     return img && img.complete && img.naturalWidth > 0 ? img.src : null;
   },
+  // the text of the tab panel shown, once its Vega-Lite chart is drawn (the step view), or null
+  panel: () => {
+    const p = [...document.querySelectorAll('[role="tabpanel"]')].find(e => e.offsetParent !== null);
+    return p && p.querySelector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg')
+      ? p.innerText : null;
+  },
   changed: (now, before) => window.__al.failed() ? 'error' : (now !== null && now !== before ? 'ok' : false),
   // the main content of a page is drawn
   ready: (path) => {
@@ -214,6 +220,32 @@ class Session:
         """/transformer: type a date not typed before, press Enter, until its attention map is drawn."""
         return await self._type("tf_input", "tf_map", self._next_date())
 
+    async def type_floor(self, text: str) -> float:
+        """The floor page (benchmarks/floor_app.py): type, press Enter, until its chart is redrawn."""
+        return await self._type("floor_input", "floor_chart", text)
+
+    async def choose_task(self, index: int) -> None:
+        """/text: pick the task (0 dates, 1 English → Korean, 2 Korean → English), untimed."""
+        await self.page.locator(".st-key-text_task button").nth(index).click()
+        await self.settle()
+
+    async def type_sentence(self, key: str, text: str) -> float:
+        """/text translating: type a sentence into the box ``key``, until its alignment heatmap is redrawn."""
+        return await self._type(key, "text_heatmap", text)
+
+    async def open_tab(self, index: int) -> None:
+        """Show tab ``index`` of the page's (first) tab bar, untimed."""
+        await self.page.get_by_role("tab").nth(index).click()
+        await self.settle()
+
+    async def move_step(self, key: str = "ArrowRight") -> float:
+        """/text, "Step by step" tab: move the step slider by one, until the step's numbers and bars are drawn."""
+        slider = self.page.locator('.st-key-text_steps_step [role="slider"]')
+        before = await self.page.evaluate("() => window.__al.panel()")
+        return await self._timed(
+            lambda: slider.press(key), "(b) => window.__al.changed(window.__al.panel(), b)", before
+        )
+
     async def pick_scene(self) -> float:
         """/image: choose another gallery scene, until its caption's first overlay is drawn."""
         count = await self.page.locator('[class*="st-key-image_pick_"] button').count()
@@ -222,7 +254,7 @@ class Session:
         button = self.page.locator(f".st-key-image_pick_{self.picked} button")
         return await self._timed(button.click, "(b) => window.__al.changed(window.__al.overlay(), b)", before)
 
-    async def upload(self, data: bytes, name: str = "scene.png") -> float:
+    async def upload(self, data: bytes, name: str = "scene.png", mime: str = "image/png") -> float:
         """/image: upload a picture, until its caption's first overlay is drawn."""
         if not self.uploading:
             await self.page.locator(".st-key-image_source button").nth(2).click()  # gallery, builder, upload, camera
@@ -230,7 +262,7 @@ class Session:
             await self.settle()
             self.uploading = True
         before = await self.page.evaluate("() => window.__al.overlay()")
-        files = [{"name": name, "mimeType": "image/png", "buffer": data}]
+        files = [{"name": name, "mimeType": mime, "buffer": data}]
         field = self.page.locator('[data-testid="stFileUploaderDropzoneInput"]')
         return await self._timed(
             lambda: field.set_input_files(files=files), "(b) => window.__al.changed(window.__al.overlay(), b)", before

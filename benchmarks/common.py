@@ -34,10 +34,9 @@ class Options:
 
     quick: bool = False  # a smoke run: few repeats, small batches, no training, no quality evaluation
     devices: list[str] = field(default_factory=lambda: ["cpu"])  # where the models are timed
-    sessions: int = 30  # load: concurrent browser sessions
-    interactions: int = 10  # load: interactions per session
-    browsers: int = 0  # load: Chromium processes the sessions are spread over (0: one per 10 sessions)
-    think_s: float = 1.0  # load: mean pause between a session's interactions, like a person reading
+    sessions: int = 30  # load: concurrent sessions (websocket clients, benchmarks/load.py)
+    interactions: int = 10  # load: dates per session (and gallery pictures, for every third session)
+    think: tuple[float, float] = (2.0, 5.0)  # load: seconds between a session's actions, like a person reading
     timeout_s: float = 120.0  # browser: longest wait for one interaction before it counts as failed
 
     def pick(self, quick: int, full: int) -> int:

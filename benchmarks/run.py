@@ -3,8 +3,9 @@
     python -m benchmarks.run                    # everything: 20–30 minutes on a 2-core laptop
     python -m benchmarks.run --quick            # a smoke run of everything: a few minutes
     python -m benchmarks.run text image         # only the scripts whose name holds a word (bench_text, bench_image)
-    python -m benchmarks.run load --sessions 3 --interactions 3
+    python -m benchmarks.run load --sessions 3 --interactions 3 --think 0.2 0.5
     python -m benchmarks.bench_load --sessions 30        # a script alone takes the same options
+    python -m benchmarks.load --sessions 30 --replicas 2  # the load client alone (see its --help)
 
 The table (Markdown, headed by the date and the machine) goes to stdout, progress to stderr, into
 ``benchmarks/README.md`` after a whole run, and the same rows to JSON: ``benchmarks/results.json`` for a
@@ -48,8 +49,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--sessions", type=int, help=f"load: concurrent sessions ({defaults.sessions}; quick: 3)")
     parser.add_argument("--interactions", type=int, help=f"load: per session ({defaults.interactions}; quick: 3)")
-    parser.add_argument("--browsers", type=int, default=defaults.browsers, help="load: Chromiums (0: 1 per 10)")
-    parser.add_argument("--think", type=float, default=defaults.think_s, help="load: mean pause between actions (s)")
+    parser.add_argument(
+        "--think", type=float, nargs=2, default=defaults.think, metavar=("LOW", "HIGH"), help="load: pause (s)"
+    )
     parser.add_argument("--timeout", type=float, default=defaults.timeout_s, help="browser: seconds per interaction")
     return parser.parse_args(argv)
 
@@ -76,8 +78,7 @@ def main(argv: list[str] | None = None, scripts: list[str] | None = None) -> int
         devices=devices,
         sessions=args.sessions or (3 if args.quick else Options.sessions),
         interactions=args.interactions or (3 if args.quick else Options.interactions),
-        browsers=args.browsers,
-        think_s=args.think,
+        think=tuple(args.think),
         timeout_s=args.timeout,
     )
     started = datetime.now().astimezone()

@@ -36,10 +36,10 @@ with example_left:
     st.write(t("home.see_it"))
     st.page_link("app/pages/text.py", label=t("home.try_it"), icon=":material/arrow_forward:")
 with example_right:
-    try:
-        alignment = services.decode_text("date-additive", "TUESDAY, SEPTEMBER 25, 1984", 1)[0]
+    alignment = services.home_example()  # saved from date-additive: the home page loads no model (nor torch)
+    if alignment is not None:
         components.heatmap_chart(alignment, key="home_example", title=t("home.example_title"), compact=True)
-    except services.ModelError:  # the home page still explains attention without its example
+    else:  # the home page still explains attention without its example
         st.info(t("home.example_missing"))
 
 st.subheader(t("home.map_title"))

@@ -49,8 +49,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(port: int | None = None, env: dict | None = None, timeout: float = 90):
-    """Yield the base URL of `streamlit run streamlit_app.py` on localhost; stop it afterwards."""
+def running_app(
+    port: int | None = None, env: dict | None = None, timeout: float = 90, script: str = "streamlit_app.py"
+):
+    """Yield the base URL of `streamlit run <script>` (the app by default) on localhost; stop it afterwards."""
     port = port or free_port()
     log = (_artifacts() / f"streamlit-{port}.log").open("w")
     cmd = [
@@ -58,7 +60,7 @@ def running_app(port: int | None = None, env: dict | None = None, timeout: float
         "-m",
         "streamlit",
         "run",
-        "streamlit_app.py",
+        script,
         "--server.port",
         str(port),
         "--server.address",

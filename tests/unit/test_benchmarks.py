@@ -1,13 +1,16 @@
-"""The benchmark report's own arithmetic: percentiles, targets, the table and its JSON, the load plan."""
+"""The benchmark report's own arithmetic: percentiles, targets, the table and its JSON; what the load client
+reads off a page."""
 
 import json
 
 import numpy as np
 import pytest
+from streamlit.proto.Element_pb2 import Element
 
-from benchmarks.bench_load import NEEDS, plan
 from benchmarks.bench_training import first_crossing
 from benchmarks.common import Row, fmt_value, percentile, table, write_json
+from benchmarks.load import Answer, LoadResult, shown_caption, shown_output, summary
+from benchmarks.stclient import Run
 
 
 @pytest.mark.parametrize("q", [0, 25, 50, 90, 95, 100])
@@ -73,21 +76,46 @@ def test_numbers_are_formatted_for_people():
     ]
 
 
-@pytest.mark.parametrize("session", range(12))
-def test_load_plan_opens_a_page_before_acting_on_it(session):
-    steps = plan(session, 10)
-    assert len(steps) == 10
-    here = None
-    for step in steps:
-        if step.startswith("/"):
-            assert step != here, f"opens {step} twice in a row: {steps}"
-            here = step
-        else:
-            assert here == NEEDS[step], f"{step} on {here}: {steps}"
+def page(*markdown: str, alerts: tuple = ()) -> Run:
+    """A run that drew these markdown bodies (and alerts), as the load client receives it."""
+    run = Run()
+    for i, body in enumerate(markdown):
+        element = Element()
+        element.markdown.body = body
+        run.elements[(0, i)] = element
+    for j, (level, body) in enumerate(alerts):
+        element = Element()
+        element.alert.body, element.alert.format = body, level
+        run.elements[(1, j)] = element
+    return run
 
 
-def test_sessions_start_on_different_pages():
-    assert len({plan(s, 1)[0] for s in range(6)}) >= 3
+def test_the_load_client_reads_the_answer_and_the_caption_off_the_page(monkeypatch):
+    """Against what the pages really write: components.big_output and overlay.word_chips_html."""
+    from app import components
+    from app.charts import overlay
+
+    written = []
+    monkeypatch.setattr(components.st, "markdown", lambda body, **_: written.append(body))
+    components.big_output("1993-02-10 & co", "a note")
+    answer = page("# Dates", *written)
+    assert shown_output(answer) == "1993-02-10 & co"
+    caption = page(overlay.word_chips_html(["a", "small", "red", "circle"], hits=[None, True, True, False]))
+    assert shown_caption(caption) == "a small red circle"
+    assert shown_output(caption) is None and shown_caption(answer) is None
+
+
+def test_load_summary_counts_right_answers_and_splits_training_time():
+    answers = [
+        Answer(0, "date", sent=1.0, ms=100.0, right=True),
+        Answer(0, "date", sent=12.0, ms=300.0, right=True),
+        Answer(1, "picture", sent=15.0, ms=None, right=False, detail="timeout"),
+        Answer(-1, "browser-date", sent=2.0, ms=150.0, right=True),
+    ]
+    numbers = summary(LoadResult(answers=answers, training={"started": 10.0, "ended": 20.0}))
+    assert numbers["load all"] == {"sent": 3, "right": 2, "p50": 200.0, "p95": pytest.approx(290.0), "max": 300.0}
+    assert numbers["load during training"]["sent"] == 2 and numbers["load outside training"]["sent"] == 1
+    assert numbers["load browser-date"]["right"] == 1
 
 
 def test_training_time_is_the_first_evaluation_over_the_bar():

@@ -1,0 +1,15 @@
+"""The load client of benchmarks/load.py against the real app: sessions over Streamlit's websocket protocol,
+each answer checked (dates on /text, gallery captions on /image). Correctness only; times are in make bench."""
+
+import asyncio
+
+from benchmarks.load import LoadOptions, measure, summary
+
+
+def test_three_sessions_get_every_answer_right(app_url):
+    opts = LoadOptions(sessions=3, interactions=2, image_every=3, think=(0.1, 0.3), fetch_media=True)
+    result = asyncio.run(measure(app_url, opts, []))
+    kinds = {(a.phase, a.kind) for a in result.answers}
+    assert {("load", "date"), ("load", "picture"), ("alone", "date"), ("alone", "picture")} <= kinds
+    assert [f"{a.kind}: {a.detail}" for a in result.answers if not a.right] == []
+    assert summary(result)["load all"]["sent"] == 3 * 2 + 2  # 3 sessions × 2 dates, and 2 pictures in the 3rd
