@@ -21,6 +21,7 @@ html { font-size: 22px; }
 [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 2.2rem 2rem 2rem 2rem !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
 h1 { font-size: 2.4rem !important; }
+input, textarea, [data-baseweb="select"] div, [data-testid="stCaptionContainer"] { font-size: 1.05rem !important; }
 </style>"""
 
 

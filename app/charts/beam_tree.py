@@ -1,6 +1,6 @@
-"""Beam search drawn as a tree: every prefix the search weighed is a node, placed by its step (x) and in
-reading order (y), with its log-probability. Kept beams are blue, pruned candidates grey, finished hypotheses
-(an <eos> among the best) green diamonds; the chosen node's path is drawn thick in red.
+"""Beam search drawn as a tree: every prefix the search weighed is a node, placed by its step (x) and its
+rank among that step's candidates (y), with its log-probability. Kept beams are blue, pruned candidates grey,
+finished hypotheses (an <eos> among the best) green diamonds; the chosen node's path is drawn thick in red.
 
 Pure: a SearchTree (models/results.py) in, a Plotly figure or an Alignment out.
 """
@@ -16,46 +16,32 @@ from models.results import Alignment, SearchTree
 __all__ = ["EOS", "beam_tree", "best_finished", "layout", "node_label", "prefix_alignment"]
 
 EOS = "<eos>"
-EOS_SHOWN = "⏹"  # how an ending is drawn on a node and an axis
-STYLES = {  # status -> marker colour, size, symbol
-    "root": ("#0b1220", 12, "circle"),
-    "kept": (theme.ACCENT, 16, "circle"),
-    "pruned": ("#b6bfcc", 11, "circle"),
-    "finished": ("#15803d", 18, "diamond"),
+EOS_SHOWN = "⟨end⟩"  # how an ending is drawn on a node and an axis (no emoji: a classroom PC may lack the font)
+STYLES = {  # status -> marker colour, size, symbol, text colour (a token is written inside its node)
+    "root": ("#0b1220", 14, "circle", "#0b1220"),
+    "kept": (theme.ACCENT, 26, "circle", "#ffffff"),
+    "pruned": ("#dde3ec", 24, "circle", "#475569"),
+    "finished": ("#15803d", 22, "diamond", "#15803d"),  # an ending: "⟨end⟩" beside it
 }
 PATH_COLOUR = "#e11d48"
-ROW_PX = 26  # vertical space per leaf
-
-
-def _children(tree: SearchTree) -> dict[int, list[int]]:
-    """Each node's children, the likeliest first."""
-    children: dict[int, list[int]] = {i: [] for i in range(len(tree.nodes))}
-    for i, node in enumerate(tree.nodes[1:], start=1):
-        children[node.parent].append(i)
-    for kids in children.values():
-        kids.sort(key=lambda k: -tree.nodes[k].logprob)
-    return children
+EDGE_GREY = "#94a3b8"  # the edges to pruned candidates
+ROW_PX = 34  # vertical space per candidate of a step
 
 
 def layout(tree: SearchTree) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) of every node: x its step; leaves one row apart in reading order, a parent at its children's middle."""
-    children = _children(tree)
+    """(x, y) of every node: x its step, y its rank among that step's candidates (the likeliest on top).
+
+    This is how beam search works, step by step: of the candidates it weighs, it keeps the best K (blue) and
+    prunes the rest (grey); the edges back to each node's prefix make the whole search a tree.
+    """
     x = np.array([n.step for n in tree.nodes], dtype=float)
     y = np.zeros(len(tree.nodes))
-    next_row = 0.0
-    order: list[int] = []
-    stack = [0]
-    while stack:  # depth first, the likeliest child first; parents placed after their children below
-        i = stack.pop()
-        order.append(i)
-        stack.extend(reversed(children[i]))
-    for i in order:
-        if not children[i]:
-            y[i] = next_row
-            next_row += 1
-    for i in reversed(order):
-        if children[i]:
-            y[i] = float(np.mean([y[k] for k in children[i]]))
+    by_step: dict[int, list[int]] = {}
+    for i, node in enumerate(tree.nodes):
+        by_step.setdefault(node.step, []).append(i)
+    for members in by_step.values():
+        for rank, i in enumerate(sorted(members, key=lambda k: -tree.nodes[k].logprob)):
+            y[i] = rank
     return x, y
 
 
@@ -66,6 +52,10 @@ def node_label(token: str) -> str:
 
 def _prefix(tree: SearchTree, index: int) -> str:
     return "".join(node_label(tree.nodes[i].token) for i in tree.path(index))
+
+
+def _lines(xs, ys, line: dict) -> go.Scatter:
+    return go.Scatter(x=xs, y=ys, mode="lines", line=line, hoverinfo="skip", showlegend=False)
 
 
 def _edges(tree: SearchTree, x: np.ndarray, y: np.ndarray, nodes: list[int]) -> tuple[list, list]:
@@ -93,33 +83,27 @@ def beam_tree(
     fig = go.Figure()
     for status, dash, width in (("pruned", "dot", 1), ("kept", "solid", 2), ("finished", "solid", 2)):
         members = [i for i, n in enumerate(tree.nodes) if n.status == status]
-        ex, ey = _edges(tree, x, y, members)
-        fig.add_trace(
-            go.Scatter(x=ex, y=ey, mode="lines", line={"color": STYLES[status][0], "width": width, "dash": dash},
-                       hoverinfo="skip", showlegend=False)
-        )  # fmt: skip
-    if selected is not None and 0 < selected < len(tree.nodes):
+        colour = EDGE_GREY if status == "pruned" else STYLES[status][0]
+        fig.add_trace(_lines(*_edges(tree, x, y, members), {"color": colour, "width": width, "dash": dash}))
+    chosen = selected is not None and 0 < selected < len(tree.nodes)
+    if chosen:
         path = tree.path(selected)
-        fig.add_trace(
-            go.Scatter(x=[0, *x[path]], y=[y[0], *y[path]], mode="lines", line={"color": PATH_COLOUR, "width": 5},
-                       hoverinfo="skip", showlegend=False)
-        )  # fmt: skip
-    for status, (colour, size, symbol) in STYLES.items():
+        fig.add_trace(_lines([0, *x[path]], [y[0], *y[path]], {"color": PATH_COLOUR, "width": 5}))
+    for status, style in STYLES.items():
         members = [i for i, n in enumerate(tree.nodes) if n.status == status]
-        if not members:
-            continue
-        fig.add_trace(_nodes(tree, members, x, y, names.get(status, status), hover, (colour, size, symbol)))
-    if selected is not None and 0 < selected < len(tree.nodes):
-        fig.add_trace(
-            go.Scatter(x=[x[selected]], y=[y[selected]], mode="markers", hoverinfo="skip", showlegend=False,
-                       marker={"size": 26, "color": "rgba(0,0,0,0)", "line": {"color": PATH_COLOUR, "width": 3}})
-        )  # fmt: skip
+        if members:
+            fig.add_trace(_nodes(tree, members, x, y, names.get(status, status), hover, style))
+    if chosen:
+        ring = {"size": 34, "color": "rgba(0,0,0,0)", "line": {"color": PATH_COLOUR, "width": 3}}
+        ring_trace = go.Scatter(x=[x[selected]], y=[y[selected]], mode="markers", marker=ring, hoverinfo="skip")
+        fig.add_trace(ring_trace.update(showlegend=False))
     _size(fig, title, x_title, rows=int(y.max()) + 1 if len(y) else 1, steps=int(x.max()) if len(x) else 0)
     return fig
 
 
 def _nodes(tree: SearchTree, members: list[int], x, y, status: str, hover: str, style) -> go.Scatter:
-    colour, size, symbol = style
+    colour, size, symbol, text_colour = style
+    beside = symbol == "diamond"
     texts = [
         hover.format(prefix=_prefix(tree, i) or "∅", logprob=tree.nodes[i].logprob, status=status) for i in members
     ]
@@ -130,8 +114,8 @@ def _nodes(tree: SearchTree, members: list[int], x, y, status: str, hover: str, 
         name=status,
         marker={"color": colour, "size": size, "symbol": symbol, "line": {"color": "white", "width": 1}},
         text=[node_label(tree.nodes[i].token) for i in members],
-        textposition="middle right",
-        textfont={"family": theme.MONO_FAMILY, "size": theme.FONT_SIZE, "color": "#0b1220"},
+        textposition="middle right" if beside else "middle center",
+        textfont={"family": theme.MONO_FAMILY, "size": theme.FONT_SIZE, "color": text_colour},
         hovertext=texts,
         hovertemplate="%{hovertext}<extra></extra>",
     )
@@ -147,7 +131,7 @@ def _size(fig: go.Figure, title: str, x_title: str, rows: int, steps: int) -> No
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         hovermode="closest",
     )
-    fig.update_xaxes(title={"text": x_title}, tickmode="linear", dtick=1, range=[-0.4, steps + 0.8], showgrid=False)
+    fig.update_xaxes(title={"text": x_title}, tickmode="linear", dtick=1, range=[-0.4, steps + 1.3], showgrid=False)
     fig.update_yaxes(visible=False, autorange="reversed")
 
 

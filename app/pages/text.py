@@ -56,7 +56,7 @@ link = links.Link("text", share.text_fields(tuple(available), tuple(n for k in a
 given = link.incoming()
 restore(given)
 st.session_state.setdefault("text_task", available[0])
-top, share_slot = st.columns([6, 1], vertical_alignment="bottom")
+top, share_slot = st.columns([3, 1], vertical_alignment="bottom")
 task_key = top.segmented_control(
     t("text.task_label"),
     available,
@@ -80,7 +80,7 @@ st.session_state.setdefault(
     f"text_model_{task_key}", next((n for n in names if attention_of[n] == "additive"), names[0])
 )
 st.session_state.setdefault("text_beam", 1)
-left, right = presenter.columns([3, 2], gap="large")
+left, right = st.columns([3, 2], gap="large")  # inputs side by side, also while presenting
 with left:
     typed = st.text_input(
         t("text.input_label") if is_date else t("text.input_label_translate"),

@@ -42,9 +42,8 @@ if "token" in given:
 if "tab" in given:
     st.session_state["tf_tab"] = t(f"tf.tab_{given['tab']}", lang=lang)
 
-title, share_slot = st.columns([6, 1], vertical_alignment="bottom")
-title.title(t("tf.title"))
-share_slot = share_slot.empty()
+share_slot = st.columns([3, 1])[1].empty()  # the copy-link control, above the title on the right
+st.title(t("tf.title"))
 st.write(t("tf.intro"))
 
 st.session_state.setdefault("tf_input", DATE_EXAMPLES[1])

@@ -23,10 +23,10 @@ def small_tree() -> SearchTree:
     )
 
 
-def test_layout_puts_each_node_at_its_step_and_parents_between_children():
+def test_layout_puts_each_node_at_its_step_and_rank():
     x, y = beam_tree.layout(small_tree())
     assert list(x) == [0, 1, 1, 2, 3]
-    assert y[1] == 0 and y[2] == 1 and y[0] == pytest.approx(0.5)  # the likelier child first
+    assert list(y) == [0, 0, 1, 0, 0]  # root -> a -> c -> <eos> along the top; "b", less likely, below "a"
 
 
 def test_figure_draws_every_status_and_the_chosen_path():
@@ -34,14 +34,14 @@ def test_figure_draws_every_status_and_the_chosen_path():
     names = {t.name for t in fig.data if t.mode == "markers+text"}
     assert {"K", "P", "finished", "root"} <= names
     texts = [s for t in fig.data if t.mode == "markers+text" for s in t.text]
-    assert "⏹" in texts and "a" in texts
+    assert beam_tree.EOS_SHOWN in texts and "a" in texts
     assert any(t.line.color == beam_tree.PATH_COLOUR for t in fig.data if t.mode == "lines")
 
 
 def test_a_prefix_has_its_path_weights_as_rows():
     tree = small_tree()
     alignment = beam_tree.prefix_alignment(tree, 4, ["x", "y"])
-    assert alignment.target == ["a", "c", "⏹"]
+    assert alignment.target == ["a", "c", beam_tree.EOS_SHOWN]
     np.testing.assert_allclose(alignment.weights, [[0.5, 0.5], [1, 0], [0, 1]])
     assert beam_tree.prefix_alignment(tree, 0, ["x", "y"]) is None  # the root wrote nothing
     assert beam_tree.best_finished(tree, ["a", "c"]) == 4

@@ -6,6 +6,8 @@ follow from the new context. The model decodes greedily here, whatever the beam 
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -15,6 +17,7 @@ from app.i18n import t
 from models.results import Alignment
 
 STEP, HOW, AT, RAW, VERSION = "text_wi_step", "text_wi_how", "text_wi_at", "text_wi_raw", "text_wi_version"
+OUTPUT_REM = 2.6  # the outputs' type size, two side by side
 EXAMPLE_TEXT = "september 27, 1994"  # the page's suggestion when the typed date has no four-digit year
 
 
@@ -149,19 +152,19 @@ def compare(original: Alignment, edited: Alignment, step: int, is_date: bool) ->
     """The model's own output and the edited one, side by side (stacked while presenting), each with its heatmap."""
     changed = whatif.changed_positions(original.text, edited.text)
     left, right = presenter.columns(2, gap="large")
-    with left:
-        st.markdown(f"**{t('whatif.own')}**")
-        components.big_output(original.text)
-        _heatmap(original, step, "text_wi_own", t("whatif.own"))
-    with right:
-        st.markdown(f"**{t('whatif.edited')}**")
-        st.markdown(
-            '<div data-testid="al-edited" style="font-weight:700;letter-spacing:0.04em;color:#0b1220">'
-            + components.diff_html(edited.text, original.text, size=3.4)
-            + "</div>",
-            unsafe_allow_html=True,
-        )
-        _heatmap(edited, step, "text_wi_edited", t("whatif.edited"))
+    for column, result, testid, label in (
+        (left, original, "al-own", t("whatif.own")),
+        (right, edited, "al-edited", t("whatif.edited")),
+    ):
+        with column:
+            st.markdown(f"**{label}**")
+            st.markdown(  # the same large type for both; the edited one has its changed characters in red
+                f'<div data-testid="{html.escape(testid)}" style="font-weight:700;letter-spacing:0.04em;color:#0b1220">'
+                + components.diff_html(result.text, original.text, size=OUTPUT_REM)
+                + "</div>",
+                unsafe_allow_html=True,
+            )
+            _heatmap(result, step, f"text_wi_{testid.removeprefix('al-')}")
     if changed:
         st.warning(t("whatif.changed", n=len(changed), step=step + 1, before=original.text, after=edited.text))
     else:
@@ -170,10 +173,9 @@ def compare(original: Alignment, edited: Alignment, step: int, is_date: bool) ->
         st.caption(t("whatif.not_a_date", output=edited.text))
 
 
-def _heatmap(alignment: Alignment, step: int, key: str, title: str) -> None:
+def _heatmap(alignment: Alignment, step: int, key: str) -> None:
     fig = heatmap.alignment_heatmap(
         alignment,
-        title=title,
         x_title=t("charts.input_axis"),
         y_title=t("charts.output_axis"),
         hover=t("charts.hover"),
