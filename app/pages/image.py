@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from app import services
+from app import links, services, share
 from app.charts import heatmap, overlay, theme
 from app.i18n import current_language, t
 from models.results import VisualAttention
@@ -244,6 +244,16 @@ if not entries:
     st.error(t("errors.no_models", task="caption"))
     st.stop()
 titles = {e.name: e.card.get("title", e.name) for e in entries}
+link = links.Link("image", share.image_fields(tuple(titles), len(services.gallery_scenes())))
+given = link.incoming()  # a shared link: the model, the gallery picture, the word, the beam width
+if "model" in given:
+    st.session_state["image_model"] = given["model"]
+if "pick" in given:
+    st.session_state["image_source"], st.session_state["image_pick"] = "gallery", given["pick"] - 1
+for field, key, shift in (("word", "image_word", 1), ("beam", "image_beam", 0)):
+    if field in given:
+        st.session_state[key] = given[field] - shift
+share_slot = st.columns([3, 1])[1].empty()  # the copy-link control
 
 top_left, top_right = st.columns([3, 2], gap="large", vertical_alignment="bottom")
 source = top_left.segmented_control(
@@ -270,6 +280,8 @@ c1, c2, c3 = st.columns(3)
 beam_width = c1.slider(t("image.beam_label"), 1, 10, 3, key="image_beam", help=t("image.beam_help"))
 cmap = c2.selectbox(t("image.cmap_label"), overlay.COLOR_MAPS, key="image_cmap")
 opacity = c3.slider(t("image.opacity_label"), 0.1, 1.0, 0.65, 0.05, key="image_opacity")
+link.keep(model=name, pick=st.session_state.get("image_pick", 0) + 1 if source == "gallery" else None, beam=beam_width)
+link.share_button(share_slot)
 
 services.require_model(name)
 with st.spinner(t("image.thinking")):
@@ -280,12 +292,18 @@ if not best.words:
     st.stop()
 
 hits = services.word_hits(best, scene) if scene is not None and task == "caption" else None
+if "image_word" in st.session_state and st.session_state["image_word"] not in range(len(best.words)):
+    links.ignored_notice(["word"] if "word" in given else [])
+    del st.session_state["image_word"]
 caption_summary(best, scene, hits)
 tab_word, tab_grid, tab_beams, tab_numbers = st.tabs(
     [t("image.tab_word"), t("image.tab_grid"), t("image.tab_beams"), t("image.tab_numbers")]
 )
 with tab_word:
     word_view(best, hits, cmap, opacity)
+    word = st.session_state.get("image_word")
+    link.keep(word=None if word is None else word + 1)
+    link.share_button(share_slot)
 with tab_grid:
     grid_view(best, name, cmap, opacity)
 with tab_beams:

@@ -281,3 +281,38 @@ def test_presenter_mode_from_a_link(raw, on):
     at = open_link("text", {"present": raw})
     assert_clean(at)
     assert at.session_state["present"] is on
+
+
+# ----------------------------------------------------------------------------- /math and /image links
+
+
+def test_a_math_link_opens_the_same_step():
+    at = open_link("math", {"mtext": "2/10/93", "mmodel": "date-dot", "mstep": "4"})
+    assert_clean(at)
+    assert at.text_input(key="math_text").value == "2/10/93"
+    assert at.selectbox(key="math_model").value == "date-dot"
+    assert at.slider(key="math_step").value == 4
+    assert any(c.value.startswith("/math?mtext=2%2F10%2F93&mmodel=date-dot&mstep=4") for c in at.code)
+
+
+@pytest.mark.parametrize("raw", ["x" * 500, "date-none", "0", "-4", "<script>", "NaN"])
+def test_hostile_math_links(raw):
+    at = open_link("math", {"mtext": raw, "mmodel": raw, "mstep": raw})
+    assert_clean(at, errors=True)
+    assert any("could not be used" in i.value for i in at.info)
+
+
+def test_an_image_link_opens_the_same_picture_and_word():
+    at = open_link("image", {"pick": "3", "word": "2", "beam": "2", "model": "caption-shapes"})
+    assert_clean(at)
+    assert at.session_state["image_pick"] == 2
+    assert at.select_slider(key="image_word").value == 1
+    assert at.slider(key="image_beam").value == 2
+    assert any(c.value.startswith("/image?model=caption-shapes&pick=3&word=2&beam=2") for c in at.code)
+
+
+@pytest.mark.parametrize("query", [{"pick": "30"}, {"word": "99"}, {"beam": "-1"}, {"model": "<b>x</b>"}])
+def test_hostile_image_links(query):
+    at = open_link("image", query)
+    assert_clean(at)
+    assert any("could not be used" in i.value for i in at.info)

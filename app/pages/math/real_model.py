@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import services
+from app import links, services, share
 from app.charts import heatmap, math_charts, theme
 from app.charts import math_latex as tex
 from app.components import big_table, example_pills
@@ -118,6 +118,17 @@ def next_token_view(now: AttentionStep) -> None:
         )
 
 
+def view_link(kind_of: dict[str, str]) -> links.Link:
+    """This tab's view in the URL (date, model, step), so a link opens it again; a link's values go into the
+    widgets first (checked: app/share.py)."""
+    link = links.Link("math", share.math_fields(tuple(kind_of)))
+    given = link.incoming()
+    for field, key in (("mtext", "math_text"), ("mmodel", "math_model"), ("mstep", "math_step")):
+        if field in given:
+            st.session_state[key] = given[field]
+    return link
+
+
 def draw(lang: str) -> None:
     """The whole tab: pick a date, a model and a step; query, scores, weights, context and the next token."""
     catalog = services.model_catalog("date")
@@ -126,8 +137,12 @@ def draw(lang: str) -> None:
         st.error(t("errors.no_models", task="date"))
         return
     kind_of = {e.name: e.card["config"]["attention"] for e in entries}
+    link = view_link(kind_of)
+    slot = st.empty()  # the copy-link control
     st.write(t("math.model_intro"))
     text, name = pick_input(kind_of, skipped=len(entries) < len(catalog), lang=lang)
+    link.keep(mtext=text, mmodel=name)
+    link.share_button(slot)
     model = services.model_or_message(name)
     if model is None:
         return
@@ -140,6 +155,8 @@ def draw(lang: str) -> None:
         st.info(t("math.no_steps"))
         return
     step = pick_step(steps)
+    link.keep(mstep=step)
+    link.share_button(slot)
     now, source = steps[step - 1], model.tokenize(text)
 
     st.subheader(t("math.real_query_title"))
