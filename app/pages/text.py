@@ -48,7 +48,7 @@ def restore(given: dict) -> None:
     if "node" in given:
         st.session_state[tree_view.NODE] = given["node"]
     if "tab" in given:
-        st.session_state["text_tab"] = t(f"text.tab_{given['tab']}", lang=lang)
+        st.session_state["text_tab_opened"] = given["tab"]
     whatif_view.restore(given)
 
 
@@ -215,10 +215,13 @@ if st.session_state.get("text_steps_step", 1) not in range(1, len(shown.target) 
     if "step" in given:
         links.ignored_notice(["step"])
     st.session_state.pop("text_steps_step", None)
-tab_labels = [t(f"text.tab_{i}") for i in TAB_IDS]
-tab_map, tab_steps, tab_beams, tab_compare = st.tabs(tab_labels, key="text_tab", on_change="rerun")
-active_tab = st.session_state.get("text_tab")
-link.keep(tab=TAB_IDS[tab_labels.index(active_tab)] if active_tab in tab_labels else None)
+# A link may open another tab than the first; switching tabs stays in the browser (no run), so the URL keeps
+# the tab the link opened, not the one clicked since.
+opened = st.session_state.get("text_tab_opened")
+tab_map, tab_steps, tab_beams, tab_compare = st.tabs(
+    [t(f"text.tab_{i}") for i in TAB_IDS], default=t(f"text.tab_{opened}") if opened else None
+)
+link.keep(tab=opened)
 with tab_map:
     if best.has_attention:
         components.heatmap_chart(shown, key="text_heatmap", title=t("text.heatmap_title", model=name))

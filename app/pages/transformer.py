@@ -40,7 +40,7 @@ if "head" in given:
 if "token" in given:
     st.session_state["tf_line_token"] = None if given["token"] == 0 else given["token"] - 1
 if "tab" in given:
-    st.session_state["tf_tab"] = t(f"tf.tab_{given['tab']}", lang=lang)
+    st.session_state["tf_tab_opened"] = given["tab"]
 
 share_slot = st.columns([3, 1])[1].empty()  # the copy-link control, above the title on the right
 st.title(t("tf.title"))
@@ -218,10 +218,13 @@ def compare_tab() -> None:
 
 
 check_state()
-tab_labels = [t(f"tf.tab_{i}") for i in TAB_IDS]
-tab_one, tab_grid, tab_lines, tab_compare = st.tabs(tab_labels, key="tf_tab", on_change="rerun")
-active_tab = st.session_state.get("tf_tab")
-link.keep(tab=TAB_IDS[tab_labels.index(active_tab)] if active_tab in tab_labels else None)
+# A link may open another tab than the first; switching tabs stays in the browser (no run), so the URL keeps
+# the tab the link opened, not the one clicked since.
+opened = st.session_state.get("tf_tab_opened")
+tab_one, tab_grid, tab_lines, tab_compare = st.tabs(
+    [t(f"tf.tab_{i}") for i in TAB_IDS], default=t(f"tf.tab_{opened}") if opened else None
+)
+link.keep(tab=opened)
 with tab_one:
     one_map()
 with tab_grid:

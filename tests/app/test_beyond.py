@@ -203,7 +203,7 @@ def test_a_link_opens_the_same_view():
     assert at.text_input(key="text_input_date").value == "2/10/93"
     assert at.selectbox(key="text_model_date").value == "date-dot"
     assert at.slider(key="text_beam").value == 4
-    assert at.session_state["text_tab"] == "빔"
+    assert at.session_state["text_tab_opened"] == "beams" and at.query_params["tab"] == "beams"
     assert ">1993-02-10<" in outputs(at)
     assert not at.info
 
