@@ -56,6 +56,7 @@ _KINDS: dict[str, str | Callable[[dict], torch.nn.Module]] = {
     "seq2seq": "models.seq2seq:build",
     "captioner": "models.captioner:build",
     "transformer": "models.transformer:build",
+    "classifier": "models.classifier:build",
 }
 
 

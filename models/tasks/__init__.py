@@ -4,6 +4,7 @@
     translation   English <-> Korean on the Tatoeba pairs
     captions      the shapes world, or photos in Karpathy's split format -> captions
     bottleneck    long symbol sequences with and without attention (the bottleneck experiment)
+    sentiment     Korean (NSMC) and English (IMDB) reviews -> positive / negative (BiLSTM + attention pooling)
 
 Each module reads top to bottom (data, evaluate, train) and calls the one loop in models/training.py.
 ``python -m models.train COMMAND`` and ``python -m models.evaluate --model NAME`` find the module here.
@@ -23,6 +24,7 @@ TRAIN_COMMANDS: dict[str, str] = {
     "translate": "models.tasks.translation",
     "caption": "models.tasks.captions",
     "experiment": "models.tasks.bottleneck",
+    "classify": "models.tasks.sentiment",
 }
 
 # a card's "task" (its prefix) -> the module that evaluates it
@@ -31,6 +33,7 @@ _CARD_TASKS: dict[str, str] = {
     "translate-": "models.tasks.translation",
     "caption": "models.tasks.captions",
     "experiment-": "models.tasks.bottleneck",
+    "classify-": "models.tasks.sentiment",
 }
 
 
