@@ -37,7 +37,7 @@ def example_pills(label: str, examples: list[str], key: str, input_key: str, suf
         if picked:
             st.session_state[input_key] = picked.removesuffix(suffix)
 
-    st.pills(label, examples, key=key, on_change=use)
+    st.pills(label, examples, key=key, on_change=use, wrap=True)  # in a column they would scroll, hiding some
 
 
 def heatmap_chart(alignment: Alignment, key: str, title: str = "", compact: bool = False, **kwargs) -> None:
@@ -157,10 +157,14 @@ TABLE_STYLE = [  # large type for the projector
 NARROW_TABLE_STYLE = [{**TABLE_STYLE[0], "props": TABLE_STYLE[0]["props"].replace("0.9rem", "0.45rem")}, TABLE_STYLE[1]]
 
 
-def big_table(frame: pd.DataFrame, digits: int = 3, narrow: bool = False) -> None:
+def big_table(frame: pd.DataFrame, digits: int = 3, narrow: bool = False, labels: bool = False) -> None:
     """A small table in large type for the projector: every number visible at once, nothing to scroll.
 
     ``narrow``: less space between the columns, for a table that shares the row with a chart.
+    ``labels``: the first column names the rows ("3 · 사랑해"), kept on one line.
     """
     styles = NARROW_TABLE_STYLE if narrow else TABLE_STYLE
-    st.table(frame.style.format(precision=digits, na_rep="").set_table_styles(styles).hide(axis="index"))
+    styler = frame.style.format(precision=digits, na_rep="").set_table_styles(styles).hide(axis="index")
+    if labels:
+        styler = styler.set_properties(subset=[frame.columns[0]], **{"white-space": "nowrap"})
+    st.table(styler)

@@ -79,3 +79,20 @@ def language_picker() -> str:
         on_change=_sync_url,
     )
     return current_language()
+
+
+# Korean wraps at the spaces between words, never inside one (Streamlit's headings and paragraphs would break
+# "트랜스포머" into "트랜스포 / 머"). ``keep-all`` changes only where CJK text may break, so English is as before;
+# a word longer than its line still wraps (overflow-wrap). Headings and paragraphs set their own word-break,
+# hence the elements named here rather than one inherited rule. A constant: nothing a user typed goes in.
+LINE_BREAK_CSS = (
+    "<style>"
+    '[data-testid="stApp"] :is(h1, h2, h3, h4, h5, h6, p, li, td, th, label, summary)'
+    " { word-break: keep-all; overflow-wrap: break-word; }"
+    "</style>"
+)
+
+
+def korean_line_breaks() -> None:
+    """Once per run, before the page: the style rule above (a style-only st.html takes no room on the page)."""
+    st.html(LINE_BREAK_CSS)

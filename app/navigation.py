@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
+# The browser tab's icon, served from the app: an emoji would be a box without an emoji font, and a
+# ":material/...:" favicon is fetched from Google, which a classroom server offline cannot reach.
+ICON = Path(__file__).resolve().parents[1] / "static" / "favicon.svg"
 
 
 @dataclass(frozen=True)

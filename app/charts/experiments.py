@@ -33,7 +33,9 @@ def accuracy_by_length(
         .encode(
             x=alt.X("length:Q", title=x_title),
             y=alt.Y("accuracy:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-            color=alt.Color("model:N", legend=alt.Legend(orient="bottom", title=None, labelFontSize=15)),
+            color=alt.Color(
+                "model:N", legend=alt.Legend(orient="bottom", title=None, labelFontSize=15, labelLimit=400)
+            ),
             tooltip=["model", "length", alt.Tooltip("accuracy:Q", format=".1%")],
         )
     )
@@ -43,8 +45,8 @@ def accuracy_by_length(
         layers.insert(0, alt.Chart(band).mark_rect(opacity=0.08, color="#1a56db").encode(x="start:Q", x2="end:Q"))
         layers.append(
             alt.Chart(band)
-            .mark_text(align="left", dx=6, fontSize=14, color="#1a56db")
-            .encode(x="start:Q", y=alt.value(HEIGHT - 14), text="label:N")  # bottom left: no line passes there
+            .mark_text(align="left", baseline="bottom", dx=6, dy=-4, fontSize=14, color="#1a56db")
+            .encode(x="start:Q", y=alt.datum(0), text="label:N")  # bottom left of the band: no line passes there
         )
     return alt.layer(*layers).properties(height=HEIGHT).configure_axis(labelFontSize=14, titleFontSize=16)
 

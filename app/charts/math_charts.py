@@ -161,7 +161,7 @@ def entropy_chart(
     x_title: str = "d_k",
     y_title: str = "entropy (bits)",
     colors: Sequence[str] = (UNSCALED, theme.ACCENT),
-    height: int = 360,
+    height: int = 420,  # with the legend's two lines above the plot
 ) -> alt.LayerChart:
     """Mean softmax entropy against d_k (log₂ axis), one line per curve; the uniform level and the chosen d_k."""
     names = list(curves)
@@ -182,7 +182,9 @@ def entropy_chart(
         "curve:N",
         sort=names,
         scale=alt.Scale(domain=names, range=list(colors)[: len(names)]),
-        legend=alt.Legend(title=None, orient="top", labelFontSize=16, symbolSize=200, labelLimit=400),
+        legend=alt.Legend(  # one entry a line: side by side they are wider than half the page at 1280 px
+            title=None, orient="top", direction="vertical", labelFontSize=16, symbolSize=200, labelLimit=400
+        ),
     )
     lines = (
         alt.Chart(frame)
@@ -260,7 +262,7 @@ def context_figure(
                 hoverinfo="skip",
             )
         )
-    fig.add_trace(_states_trace(tokens, xy, w))
+    fig.add_trace(_states_trace(tokens, xy, w, c))
     fig.add_trace(_context_trace(c, context_name))
     _frame(fig, xy, c, x_title=x_title, y_title=y_title, height=height)
     return fig
@@ -280,15 +282,18 @@ def _hull_trace(hull: np.ndarray, name: str) -> go.Scatter:
     )
 
 
-def _states_trace(tokens: Sequence[str], xy: np.ndarray, w: np.ndarray) -> go.Scatter:
-    """The states h_j as dots, each as large as its weight, labelled with its token and α_j."""
+def _states_trace(tokens: Sequence[str], xy: np.ndarray, w: np.ndarray, c: np.ndarray) -> go.Scatter:
+    """The states h_j as dots, each as large as its weight, labelled with its token and α_j (two short lines).
+
+    A label sits on the far side of its dot from c (below a dot lower than c), clear of the lines from c.
+    """
     return go.Scatter(
         x=xy[:, 0],
         y=xy[:, 1],
         mode="markers+text",
         marker={"size": 14 + 40 * w, "color": theme.ACCENT, "line": {"color": "white", "width": 2}},
-        text=[f"h{j + 1} {tok} · α={number(a, 2)}" for j, (tok, a) in enumerate(zip(tokens, w, strict=True))],
-        textposition="top center",
+        text=[f"h{j + 1} {tok}<br>α={number(a, 2)}" for j, (tok, a) in enumerate(zip(tokens, w, strict=True))],
+        textposition=["bottom center" if y < c[1] else "top center" for y in xy[:, 1]],
         textfont={"size": 16, "family": theme.FONT_FAMILY},
         name="h",
         showlegend=False,
@@ -318,7 +323,7 @@ def _frame(fig: go.Figure, xy: np.ndarray, c: np.ndarray, *, x_title: str, y_tit
     wide = pad * 1.8  # the dots' labels are centred on them: room for half a label on either side
     fig.update_xaxes(title=x_title, range=[xy[:, 0].min() - wide, xy[:, 0].max() + wide], zeroline=True)
     fig.update_yaxes(
-        title=y_title, range=[xy[:, 1].min() - pad, xy[:, 1].max() + pad * 1.6], zeroline=True, scaleanchor="x"
+        title=y_title, range=[xy[:, 1].min() - pad * 1.6, xy[:, 1].max() + pad * 1.6], zeroline=True, scaleanchor="x"
     )
     fig.update_layout(
         height=height,

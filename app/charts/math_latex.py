@@ -36,7 +36,8 @@ SCORE_LATEX = {  # the worked example's score functions: one query s against the
 MODEL_LATEX = {  # the same inside a trained model, at decoding step t
     "dot": r"e_{t,j} = \mathbf{s}_t^\top \mathbf{h}_j",
     "general": r"e_{t,j} = \mathbf{s}_t^\top W \mathbf{h}_j",
-    "additive": r"e_{t,j} = \mathbf{v}^\top \tanh(W_q \mathbf{s}_{t-1} + W_k \mathbf{h}_j)",
+    "additive": r"\begin{aligned} e_{t,j} &= \mathbf{v}^\top \tanh(W_q \mathbf{s}_{t-1}"  # two lines: it sits in a
+    r" \\ &\qquad + W_k \mathbf{h}_j) \end{aligned}",  # narrow column beside the input
     "scaled_dot": r"e_{t,j} = \mathbf{s}_t^\top \mathbf{h}_j / \sqrt{d}",
 }
 SOFTMAX_LATEX = r"\alpha_j = \operatorname{softmax}(e)_j = \frac{\exp(e_j)}{\sum_k \exp(e_k)}"

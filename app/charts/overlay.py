@@ -72,13 +72,17 @@ def word_chips_html(words: list[str], active: int | None = None, hits: list[bool
         mark = ""
         if hits is not None and hits[i] is not None:
             mark = " ✓" if hits[i] else " ✗"
-        chips.append(
-            f'<span style="display:inline-block;margin:3px;padding:0.2em 0.6em;border-radius:999px;'
-            f"font-size:1.5rem;border:2px solid {theme.ACCENT};"
+        chips.append(  # min-width: a one-letter word ("a") is a round chip, not a tall oval
+            f'<span style="display:inline-block;padding:0.2em 0.6em;min-width:1em;text-align:center;'
+            f"line-height:1.3;white-space:nowrap;border-radius:999px;font-size:1.5rem;border:2px solid {theme.ACCENT};"
             f'background:{theme.ACCENT if on else "#ffffff"};color:{"#ffffff" if on else "#0b1220"}">'
             f"{html.escape(word)}{mark}</span>"
         )
-    return '<div data-testid="al-caption" style="line-height:2.6">' + "".join(chips) + "</div>"
+    return (
+        '<div data-testid="al-caption" style="display:flex;flex-wrap:wrap;gap:6px;margin:4px 0">'
+        + "".join(chips)
+        + "</div>"
+    )
 
 
 def colorbar_html(cmap: str, vmax: float, label: str = "α") -> str:

@@ -25,14 +25,16 @@ def model_names(results: dict) -> dict[str, str]:
     }
 
 
-def results_view(results: dict, names: dict[str, str]) -> None:
-    """Accuracy against input length for every model, and each one's score on the longest third."""
+def results_view(results: dict, names: dict[str, str], metric_slot) -> None:
+    """Accuracy against input length for every model, and each one's score on the longest third.
+
+    ``metric_slot``: where the accuracy choice goes (beside the task, so that the chart starts higher).
+    """
     entries = results["models"]
     train_max = max(e["train_lengths"][1] for e in entries.values())
-    metric = st.radio(
+    metric = metric_slot.radio(
         t("exp.metric_label"),
         ["exact", "token"],
-        horizontal=True,
         key="exp_metric",
         format_func=lambda m: t(f"exp.metric_{m}", lang=lang),
     )
@@ -42,15 +44,16 @@ def results_view(results: dict, names: dict[str, str]) -> None:
         train_max=train_max,
         names=names,
         x_title=t("exp.length_axis"),
-        y_title=t(f"exp.metric_{metric}"),
+        y_title=t(f"exp.axis_{metric}"),
         seen_label=t("exp.seen_lengths", n=train_max),
     )
     st.altair_chart(chart, width="stretch")
     columns = st.columns(len(entries))
     for column, (name, entry) in zip(columns, entries.items(), strict=True):
         summary = entry["summary"]
+        column.markdown(f"**{names[name]}**")  # the model on its own line: a metric's label does not wrap
         column.metric(
-            t("exp.longest_third", model=names[name], start=summary["longest_third_from"]),
+            t("exp.longest_third", start=summary["longest_third_from"]),
             f"{summary['longest_third']['exact']:.0%}",
             help=t("exp.summary_help", command=entry["command"], seconds=entry["wall_time_s"]),
         )
@@ -101,21 +104,23 @@ def one_input(task: str, results: dict, names: dict[str, str]) -> None:
         )
 
 
-task = st.segmented_control(
-    t("exp.task_label"),
-    list(services.SEQUENCE_TASKS),
-    default="reverse",
-    required=True,
-    key="exp_task",
-    format_func=lambda k: t(f"exp.task_{k}", lang=lang),
-)
-st.caption(t(f"exp.about_{task}"))
+task_column, metric_column = st.columns(2, gap="large")
+with task_column:
+    task = st.segmented_control(
+        t("exp.task_label"),
+        list(services.SEQUENCE_TASKS),
+        default="reverse",
+        required=True,
+        key="exp_task",
+        format_func=lambda k: t(f"exp.task_{k}", lang=lang),
+    )
+    st.caption(t(f"exp.about_{task}"))
 results = services.experiment_results(task)
 if results is None:
     st.info(t("exp.no_results", command=f"python -m models.train experiment --task {task}"))
 else:
     names = model_names(results)
-    results_view(results, names)
+    results_view(results, names, metric_column)
     one_input(task, results, names)
 
 

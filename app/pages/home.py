@@ -6,28 +6,30 @@ from app import components, services
 from app.i18n import t
 from app.navigation import PAGES
 
-st.title("🔍 Attention Lens")
+st.title(":material/search: Attention Lens")
 st.markdown(f"### {t('home.tagline')}")
 st.write(t("home.intro"))
 
-left, right = st.columns(2, gap="large")
-with left, st.container(border=True):
+# Both cards as tall as the taller one; their formulas fit a card at 1280 px, the width of a classroom projector.
+left, right = st.columns(2, gap="small")  # small, as the map below
+with left, st.container(border=True, height="stretch"):
     st.subheader(t("home.bottleneck_title"))
     st.write(t("home.bottleneck_body"))
     one_vector = t("home.one_vector")
     st.latex(
-        r"h_1, h_2, \dots, h_n \;\longrightarrow\; "
+        r"h_1, \dots, h_n \;\to\; "
         rf"\underbrace{{h_n}}_{{\text{{{one_vector}}}}}"
-        r" \;\longrightarrow\; y_1, y_2, \dots"
+        r" \;\to\; y_1, \dots"
     )
-with right, st.container(border=True):
+with right, st.container(border=True, height="stretch"):
     st.subheader(t("home.fix_title"))
     st.write(t("home.fix_body"))
+    score, softmax, weighted_sum = t("home.step_score"), t("home.step_softmax"), t("home.step_sum")
     st.latex(
         r"\begin{aligned}"
-        r"e_{t,j} &= \operatorname{score}(s_t, h_j) && \text{score}\\"
-        r"\alpha_{t,j} &= \frac{\exp e_{t,j}}{\sum_k \exp e_{t,k}} && \text{softmax}\\"
-        r"c_t &= \textstyle\sum_j \alpha_{t,j}\, h_j && \text{weighted sum}"
+        rf"e_{{t,j}} &= \operatorname{{score}}(s_t, h_j) && \text{{{score}}}\\"
+        rf"\alpha_{{t,j}} &= \frac{{\exp e_{{t,j}}}}{{\sum_k \exp e_{{t,k}}}} && \text{{{softmax}}}\\"
+        rf"c_t &= \textstyle\sum_j \alpha_{{t,j}}\, h_j && \text{{{weighted_sum}}}"
         r"\end{aligned}"
     )
 

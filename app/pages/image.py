@@ -107,7 +107,7 @@ def own_picture(source: str) -> Image.Image:
 def map_stats(best: VisualAttention, i: int) -> str:
     """Peak weight and entropy of word ``i``'s map (and its β gate)."""
     w = best.weights[i]
-    gate = f" · β {best.gates[i]:.2f}" if best.gates is not None else ""
+    gate = f" · β\u00a0{best.gates[i]:.2f}" if best.gates is not None else ""
     return t("image.map_stats", peak=float(w.max()), entropy=heatmap.entropy(w.ravel())) + gate
 
 

@@ -35,6 +35,7 @@ SOURCES = [*sorted((ROOT / "app").rglob("*.py")), ROOT / "streamlit_app.py"]
 ALLOWED_SITES = {
     ("app/components.py", "big_output"),  # the model's answer, escaped
     ("app/components.py", "_step_view"),  # one decoding step: tokens escaped, tinted input from a builder
+    ("app/i18n.py", "korean_line_breaks"),  # a constant <style> rule (Korean wraps between words), no text
     ("app/pages/experiments.py", "one_input"),  # diff_html
     ("app/pages/image.py", "caption_summary"),  # word_chips_html
     ("app/pages/image.py", "one_word"),  # word_chips_html, colorbar_html

@@ -45,7 +45,7 @@ def draw() -> None:
                 chosen=d_k,
                 uniform=float(np.log2(n_keys)),
                 uniform_name=t("math.uniform"),
-                x_title="d_k",
+                x_title="dₖ",
                 y_title=t("math.axis_entropy"),
             ),
             width="stretch",

@@ -21,9 +21,12 @@ from app.i18n import t
 COLUMNS = [f"x{i + 1}" for i in range(services.WORKED_DIM)]  # the number columns of the editable tables
 
 
+NUMBER_WIDTH = 56  # pixels of a number column: the token and four numbers fit half the page at 1280 px
+
+
 def number_columns(names: list[str], labels: list[str] | None = None) -> dict:
     labels = labels or [str(i + 1) for i in range(len(names))]
-    return {c: st.column_config.NumberColumn(label, width="small") for c, label in zip(names, labels, strict=True)}
+    return {c: st.column_config.NumberColumn(label, width=NUMBER_WIDTH) for c, label in zip(names, labels, strict=True)}
 
 
 def read_table(frame: pd.DataFrame, columns: list[str], what: str) -> np.ndarray | None:
@@ -163,7 +166,7 @@ def step_softmax(ex: services.WorkedExample, tokens: list[str], labels: list[str
     with table:
         frame = pd.DataFrame({t("math.col_token"): labels, "eⱼ": ex.scores, exp_name: terms, "αⱼ": ex.weights})
         total = {t("math.col_token"): "Σ", "eⱼ": np.nan, exp_name: terms.sum(), "αⱼ": ex.weights.sum()}
-        big_table(pd.concat([frame, pd.DataFrame([total])], ignore_index=True), digits=3)
+        big_table(pd.concat([frame, pd.DataFrame([total])], ignore_index=True), digits=3, narrow=True, labels=True)
         if shift:
             st.caption(t("math.shift_note", m=tex.number(shift)))
     with chart:
@@ -182,7 +185,7 @@ def step_context(ex: services.WorkedExample, tokens: list[str], labels: list[str
     rows |= {f"αⱼ·hⱼ[{i + 1}]": (ex.weights * ex.states[:, i]) for i in range(ex.states.shape[1])}
     total = {t("math.col_token"): "c = Σ", "αⱼ": ex.weights.sum()}
     total |= {f"αⱼ·hⱼ[{i + 1}]": ex.context[i] for i in range(ex.context.size)}
-    big_table(pd.concat([pd.DataFrame(rows), pd.DataFrame([total])], ignore_index=True))
+    big_table(pd.concat([pd.DataFrame(rows), pd.DataFrame([total])], ignore_index=True), labels=True)
     st.info(t("math.convex_note"), icon=":material/hexagon:")
     left, right = st.columns([1, 1], gap="medium")
     with left:
@@ -216,12 +219,8 @@ def step_concat(ex: services.WorkedExample, params: services.Parameters) -> None
     names = [f"c{i + 1}" for i in range(D)] + [f"s{i + 1}" for i in range(D)]
     st.markdown(f"**{t('math.wc_label')}**")
     big_table(pd.DataFrame(params.W_c, columns=names), digits=1)
-    st.latex(
-        r"W_c [\mathbf{c}; \mathbf{s}] = "
-        + tex.latex_vector(ex.combined)
-        + r"\qquad \tilde{\mathbf{h}} = \tanh(\cdot) = "
-        + tex.latex_vector(ex.h_tilde)
-    )
+    st.latex(r"W_c [\mathbf{c}; \mathbf{s}] = " + tex.latex_vector(ex.combined))  # two lines: one is too wide
+    st.latex(r"\tilde{\mathbf{h}} = \tanh(W_c [\mathbf{c}; \mathbf{s}]) = " + tex.latex_vector(ex.h_tilde))
     st.caption(t("math.step4_note"))
 
 
