@@ -80,6 +80,7 @@ _device_lock = threading.Lock()
 _device: tuple[torch.device, str | None] | None = None
 _warm_up_started = threading.Event()
 WARM_UP_MODULES = ("torch", "models.registry", "models.seq2seq", "models.captioner", "models.transformer")
+WARM_UP_INPUT = "2/10/93"
 
 
 def _resolve_device() -> tuple[torch.device, str | None]:
@@ -144,11 +145,20 @@ def warm_up(delay_s: float = 0.0) -> None:
             for module in WARM_UP_MODULES:
                 importlib.import_module(module)
             _resolve_device()
-        except BaseException:  # the page that needs torch will raise it again, where it can be shown
+            for entry in model_catalog("date"):  # /text's models, where a class goes first
+                if entry.kind == "seq2seq":
+                    _decode_shipped(entry.name, WARM_UP_INPUT, 1)  # loads it (shared), and runs it once
+        except BaseException:  # the page that needs it will raise it again, where it can be shown
             if not sys.is_finalizing():
                 logging.getLogger(__name__).warning("warm-up failed", exc_info=True)
 
-    threading.Thread(target=work, name="attention-lens-warm-up", daemon=True).start()
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    thread = threading.Thread(target=work, name="attention-lens-warm-up", daemon=True)
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None:  # the caches (st.cache_resource, st.cache_data) are used from a thread of this session
+        add_script_run_ctx(thread, ctx)
+    thread.start()
 
 
 def warmed_up() -> bool:
@@ -407,6 +417,7 @@ def read_image(data: bytes) -> tuple[Image.Image | None, InputProblem | None]:
             if width * height > MAX_IMAGE_PIXELS:
                 return None, _image_problem(ProblemKind.IMAGE_BOMB, w=width, h=height)
             image.seek(0)
+            _draft(image)
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # Pillow's own check, in open()
         return None, _image_problem(ProblemKind.IMAGE_BOMB_UNKNOWN, limit=MAX_IMAGE_PIXELS // 1_000_000)
@@ -422,6 +433,18 @@ def read_image(data: bytes) -> tuple[Image.Image | None, InputProblem | None]:
     frames = getattr(image, "n_frames", 1) if image.format != "MPO" else 1  # a phone's MPO: a photo + previews
     note = _image_problem(ProblemKind.IMAGE_ANIMATED, "info", n=frames) if frames > 1 else None
     return to_rgb(image), note
+
+
+DECODE_SIDE = 512  # a JPEG is decoded at the smallest 1/2, 1/4, 1/8 scale that keeps its short side this long
+
+
+def _draft(image: Image.Image) -> None:
+    """Let a large JPEG decode at a reduced scale (the DCT does it, at a fraction of the work): every model
+    reads at most 448 px, so a 3-megapixel phone photo is decoded at 1024 × 768, not 2048 × 1536."""
+    if image.format in ("JPEG", "MPO") and min(image.size) >= 2 * DECODE_SIDE:
+        width, height = image.size
+        scale = DECODE_SIDE / min(width, height)
+        image.draft(image.mode, (round(width * scale), round(height * scale)))
 
 
 def require_image(data: bytes) -> Image.Image:
@@ -501,8 +524,9 @@ def make_scene(objects: list[dict], background: str, noise: float, seed: int = 7
     return _shapes.make_scene(objects, background=background, noise=noise, seed=seed)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
 def render_scene(scene: Scene) -> Image.Image:
-    """The scene as the picture a model sees."""
+    """The scene as the picture a model sees (the gallery draws six of them on every run: kept, by scene)."""
     return _shapes.render(scene)
 
 
