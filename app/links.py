@@ -41,13 +41,14 @@ class Link:
         return {name: st.query_params.get_all(name) for name in self.fields if name in st.query_params}
 
     def incoming(self) -> dict:
-        """The values the URL gives, the first time the page runs with this address (afterwards the widgets
-        rule, and a value the student changed is not put back); a notice names each value that was ignored."""
-        query = self._current()
-        if st.session_state.get(self._marker) == query:
+        """The values the URL gives, on the page's first run in this session (a link opens a new session);
+        afterwards the widgets rule. Reading the URL again later would be wrong: a rerun asked for before the
+        browser's address caught up with the last run carries an older query, which would undo the student's
+        latest change. A notice names each value that was ignored."""
+        if self._marker in st.session_state:
             return {}
-        st.session_state[self._marker] = query
-        parsed = share.parse(query, self.fields)
+        st.session_state[self._marker] = True
+        parsed = share.parse(self._current(), self.fields)
         ignored_notice(parsed.ignored)
         return parsed.values
 
@@ -61,7 +62,6 @@ class Link:
                     st.query_params[name] = query[name]
             elif name in st.query_params:
                 del st.query_params[name]
-        st.session_state[self._marker] = {name: [value] for name, value in query.items()}
 
     def url(self) -> str:
         """The link to this view: the page's address (relative when the browser has not told it), the view,

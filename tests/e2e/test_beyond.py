@@ -140,7 +140,9 @@ def test_presenter_mode_at_1280_by_720(small, lang):
     wait_for_charts(page)
     expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
     chart = page.locator('[data-testid="stPlotlyChart"]').first
-    assert chart.bounding_box()["height"] <= 720 - 60  # one chart fits on the screen
+    expect(chart).to_be_visible(timeout=WAIT)
+    box = chart.bounding_box()
+    assert box is not None and box["height"] <= 720 - 60  # one chart fits on the screen
     page.screenshot(path=str(ARTIFACTS / f"beyond-present-{lang}.png"))
     chart.evaluate("e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(500)
