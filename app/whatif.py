@@ -12,9 +12,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Edit", "changed_positions", "day_digit_example", "one_hot", "read_weights"]
+__all__ = ["Edit", "changed_positions", "day_digit_example", "one_hot", "option_labels", "read_weights"]
 
 DECIMALS = 4  # weights typed by hand are kept to this many decimals (what a shared link carries)
+SPACE = "␣"  # how a space token is shown (as on the heatmap axes)
+INVISIBLE = "\u200b"  # a zero-width space: tells two equal labels apart without showing anything
 
 
 @dataclass(frozen=True)
@@ -97,3 +99,18 @@ def day_digit_example(target: Sequence[str], source: Sequence[str]) -> tuple[int
     if year is None:
         return None
     return 8, year.start()
+
+
+def option_labels(tokens: Sequence[str]) -> list[str]:
+    """Labels for a row of buttons, one per token: the token as the axes show it, each label unique.
+
+    The browser tells the buttons of a segmented control or of pills apart by their label, so the two 9s of
+    "1994" would be one button; a repeated token gets zero-width spaces after it, one more each time.
+    """
+    seen: dict[str, int] = {}
+    labels = []
+    for token in tokens:
+        shown = token.replace(" ", SPACE) if token.strip() == "" or " " in token else token
+        labels.append(shown + INVISIBLE * seen.get(shown, 0))
+        seen[shown] = seen.get(shown, 0) + 1
+    return labels

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from app.i18n import t
 from tests.e2e.conftest import assert_no_exception
 from tests.e2e.harness import ROOT, screenshot_whole_page, wait_for_charts, wait_until_drawn, wait_until_idle
+from tests.e2e.test_pages import leftovers
 
 WAIT = 60_000
 ARTIFACTS = ROOT / "test-artifacts"
@@ -69,10 +70,10 @@ def test_forcing_a_step_changes_the_output(small, lang):
     expect(page.get_by_test_id("al-edited")).to_have_text(re.compile(r"1994-09-\s*1\s*7"), timeout=WAIT)
     assert edited(page) == "1994-09-17"
     assert page.get_by_test_id("al-own").inner_text().replace("\n", "") == "1994-09-27"
-    wait_for_charts(page)
-    assert page.locator('[data-testid="stPlotlyChart"] .heatmaplayer').count() == 2
+    expect(page.locator('[data-testid="stPlotlyChart"] .heatmaplayer')).to_have_count(2, timeout=WAIT)
     assert "edit=9" in page.url and "at=15" in page.url
     shoot(page, f"whatif-{lang}")
+    assert leftovers(page.locator('[data-testid="stApp"]').inner_text(), lang) == []
     # another input token for the same step: the "7" of 27 (the example's "1" is still chosen; one click moves it)
     choose(page, t("whatif.at_label", lang=lang, step=9, token="2"), 11)
     expect(page.get_by_test_id("al-edited")).to_have_text(re.compile(r"1994-09-\s*0\s*7"), timeout=WAIT)
@@ -91,6 +92,7 @@ def test_a_shared_link_opens_the_same_view(small):
     expect(page.get_by_text(t("tree.title", lang="ko"))).to_be_visible(timeout=WAIT)
     wait_for_charts(page)
     shoot(page, "link-ko")
+    assert leftovers(page.locator('[data-testid="stApp"]').inner_text(), "ko") == []
     click(page, page.get_by_role("button", name=t("share.button", lang="ko")))
     code = page.locator('[data-testid="stCode"] code').first
     expect(code).to_contain_text("text=2%2F10%2F93", timeout=WAIT)
@@ -113,6 +115,7 @@ def test_a_hostile_link_is_a_notice_not_a_traceback(small):
 def test_a_quiz_round_ends_with_a_score(small):
     page = small.open("/text")
     choose(page, t("textmode.label", lang="en"), t("textmode.quiz", lang="en"))
+    assert leftovers(page.locator('[data-testid="stApp"]').inner_text(), "en") == []
     expect(page.get_by_text("Question 1 of 5")).to_be_visible(timeout=WAIT)
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 0  # hidden until the guess
     for n in range(1, 6):
@@ -122,8 +125,7 @@ def test_a_quiz_round_ends_with_a_score(small):
         expect(check).to_be_enabled(timeout=WAIT)
         click(page, check)
         expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(1, timeout=WAIT)
-        wait_for_charts(page)
-        assert page.locator('[data-testid="stPlotlyChart"] .heatmaplayer').count() == 1
+        expect(page.locator('[data-testid="stPlotlyChart"] .heatmaplayer')).to_have_count(1, timeout=WAIT)
         if n == 1:
             shoot(page, "quiz-reveal")
         label = t("quiz.see_score", lang="en") if n == 5 else t("quiz.next", lang="en")
@@ -151,6 +153,15 @@ def test_presenter_mode_at_1280_by_720(small, lang):
     click(page, switch)
     expect(page.locator('[data-testid="stSidebar"]')).to_be_visible(timeout=WAIT)
     assert "present" not in page.url
+    assert_no_exception(page)
+
+
+def test_what_if_on_a_korean_translation(small):
+    page = small.open("/text?task=ko-en&mode=whatif&edit=2&at=1&lang=ko")
+    expect(page.get_by_test_id("al-edited")).to_be_visible(timeout=WAIT)
+    expect(page.locator('[data-testid="stPlotlyChart"] .heatmaplayer')).to_have_count(2, timeout=WAIT)
+    assert leftovers(page.locator('[data-testid="stApp"]').inner_text(), "ko") == []
+    shoot(page, "whatif-translation-ko")
     assert_no_exception(page)
 
 

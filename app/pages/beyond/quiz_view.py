@@ -12,7 +12,7 @@ import random
 import pandas as pd
 import streamlit as st
 
-from app import presenter, quiz, services
+from app import presenter, quiz, services, whatif
 from app.charts import heatmap, theme
 from app.i18n import t
 from models.results import Alignment
@@ -149,7 +149,7 @@ def draw(name: str, model, has_attention: bool, examples: list[str], suffix: str
         t("quiz.guess_label"),
         list(range(len(alignment.source))),
         key=guess_key,
-        format_func=lambda j: theme.show_token(alignment.source[j]),
+        format_func=whatif.option_labels(alignment.source).__getitem__,
         disabled=revealing,
     )
     if not revealing:

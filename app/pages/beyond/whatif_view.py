@@ -88,7 +88,7 @@ def controls(original: Alignment, is_date: bool, input_key: str) -> tuple[int, s
         list(range(T)),
         key=STEP,
         required=True,
-        format_func=lambda i: theme.show_token(original.target[i]),
+        format_func=whatif.option_labels(original.target).__getitem__,
     )
     how = st.segmented_control(
         t("whatif.how_label"),
@@ -107,7 +107,7 @@ def point_edit(original: Alignment, step: int) -> whatif.Edit | None:
         t("whatif.at_label", step=step + 1, token=theme.show_token(original.target[step])),
         list(range(S)),
         key=AT,
-        format_func=lambda j: theme.show_token(original.source[j]),
+        format_func=whatif.option_labels(original.source).__getitem__,
     )
     if at is None:
         st.caption(t("whatif.pick_hint"))
