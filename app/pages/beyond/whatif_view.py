@@ -139,7 +139,12 @@ def spread_edit(original: Alignment, step: int) -> whatif.Edit | None:
         hide_index=True,
         disabled=["#", token_col],
         height=min(36 * (len(frame) + 1) + 3, 420),
-        column_config={weight_col: st.column_config.NumberColumn(min_value=0.0, step=0.05, format="%.4f")},
+        width=520,
+        column_config={
+            "#": st.column_config.NumberColumn(width="small"),
+            token_col: st.column_config.TextColumn(width="small"),
+            weight_col: st.column_config.NumberColumn(min_value=0.0, step=0.05, format="%.4f"),
+        },
     )
     raw, weights, problem = whatif.read_weights(edited[weight_col].tolist())
     if problem is not None:
