@@ -72,7 +72,7 @@ def test_the_suggested_edit_changes_the_date(name, expected):
 
 
 def test_button_labels_are_unique_but_look_like_the_tokens():
-    labels = whatif.option_labels(list("1994-09-27") + [" "])
+    labels = whatif.option_labels([*"1994-09-27", " "])
     assert len(set(labels)) == len(labels)
     assert [label.replace(whatif.INVISIBLE, "") for label in labels] == [*"1994-09-27", "␣"]
     assert labels[1] == "9" and labels[2] == "9\u200b" and labels[6] == "9\u200b\u200b"
