@@ -55,11 +55,12 @@ def heatmap_chart(alignment: Alignment, key: str, title: str = "", compact: bool
 
 
 def downloads(alignment: Alignment, stem: str, key: str, **extra: object) -> None:
-    """CSV and JSON of the weights (the PNG comes from the chart's camera button)."""
+    """CSV and JSON of the weights (the PNG comes from the chart's camera button), written when clicked: a new
+    input then costs no file that nobody downloads."""
     left, right, note = st.columns([1, 1.2, 2.5], vertical_alignment="center")
     left.download_button(
         t("text.download_csv"),
-        heatmap.alignment_csv(alignment),
+        lambda: heatmap.alignment_csv(alignment),
         file_name=f"{stem}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -67,7 +68,7 @@ def downloads(alignment: Alignment, stem: str, key: str, **extra: object) -> Non
     )
     right.download_button(
         t("text.download_json"),
-        heatmap.alignment_json(alignment, **extra),
+        lambda: heatmap.alignment_json(alignment, **extra),
         file_name=f"{stem}.json",
         mime="application/json",
         key=f"{key}_json",
@@ -99,8 +100,8 @@ def _step_view(alignment: Alignment, step: int, bars_slot, tokens_slot, stats_sl
         unsafe_allow_html=True,
     )
     tokens_slot.markdown(heatmap.tinted_tokens_html(alignment.source, w, highlight=best), unsafe_allow_html=True)
-    bars_slot.altair_chart(
-        heatmap.step_bars(alignment, step, x_title=t("charts.input_axis"), y_title=t("charts.weight_axis")),
+    bars_slot.vega_lite_chart(
+        spec=heatmap.step_bars(alignment, step, x_title=t("charts.input_axis"), y_title=t("charts.weight_axis")),
         width="stretch",
     )
 

@@ -81,6 +81,11 @@ _device: tuple[torch.device, str | None] | None = None
 _warm_up_started = threading.Event()
 WARM_UP_MODULES = ("torch", "models.registry", "models.seq2seq", "models.captioner", "models.transformer")
 WARM_UP_INPUT = "2/10/93"
+# Threads per torch operation in the app. Our models are small and many sessions decode at once, each in its own
+# script thread: one thread per operation lets them run side by side. On a 2-core machine busy with other work,
+# two threads per operation made a date decode about 20 times slower than one (the threads wait for each other).
+# $ATTENTION_LENS_TORCH_THREADS overrides it.
+TORCH_THREADS = int(os.environ.get("ATTENTION_LENS_TORCH_THREADS", "1"))
 
 
 def _resolve_device() -> tuple[torch.device, str | None]:
@@ -91,6 +96,8 @@ def _resolve_device() -> tuple[torch.device, str | None]:
             import torch
 
             from models import registry
+
+            torch.set_num_threads(TORCH_THREADS)
 
             try:
                 _device = registry.resolve_device(), None

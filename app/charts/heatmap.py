@@ -6,10 +6,10 @@ column. The colour scale is fixed from 0 to 1 for every map, so a flat map looks
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -47,7 +47,12 @@ def alignment_heatmap(
     compact: bool = False,
     show_values: bool = False,
 ) -> go.Figure:
-    """The weights as a heatmap: input tokens on x, output tokens on y (first output at the top)."""
+    """The weights as a heatmap: input tokens on x, output tokens on y (first output at the top).
+
+    Written as one plain specification, handed to Plotly unvalidated: Plotly's property-by-property checks
+    took ten times longer than the rest of the chart, on every new input. tests/unit/test_charts_fast.py
+    checks that Plotly, validating, makes the very same figure of it.
+    """
     w = alignment.weights
     T, S = w.shape
     source = [theme.show_token(s) for s in alignment.source]
@@ -55,109 +60,129 @@ def alignment_heatmap(
     text = [
         [hover.format(i=i + 1, out=target[i], j=j + 1, inp=source[j], w=w[i, j]) for j in range(S)] for i in range(T)
     ]
-    fig = go.Figure(
-        go.Heatmap(
-            z=w,
-            x=list(range(S)),
-            y=list(range(T)),
-            zmin=0.0,
-            zmax=1.0,
-            colorscale=colorscale,
-            text=text,
-            hovertemplate="%{text}<extra></extra>",
-            colorbar={"title": {"text": "α"}, "thickness": 14, "len": 0.9},
-            xgap=1,
-            ygap=1,
-            showscale=not compact,
-            texttemplate="%{z:.2f}" if show_values else None,
-        )
+    trace = {
+        "type": "heatmap",
+        "z": w,
+        "x": list(range(S)),
+        "y": list(range(T)),
+        "zmin": 0.0,
+        "zmax": 1.0,
+        "colorscale": _scale(colorscale),
+        "text": text,
+        "hovertemplate": "%{text}<extra></extra>",
+        "colorbar": {"title": {"text": "α"}, "thickness": 14, "len": 0.9},
+        "xgap": 1,
+        "ygap": 1,
+        "showscale": not compact,
+    }
+    if show_values:
+        trace["texttemplate"] = "%{z:.2f}"
+    layout = _token_axes(
+        source, target, x_title="" if compact else x_title, y_title="" if compact else y_title, compact=compact
     )
-    _token_axes(
-        fig, source, target, x_title="" if compact else x_title, y_title="" if compact else y_title, compact=compact
-    )
+    layout |= _size(title, rows=T, compact=compact)
     if highlight_row is not None and 0 <= highlight_row < T:
-        fig.add_shape(
-            type="rect",
-            x0=-0.5,
-            x1=S - 0.5,
-            y0=highlight_row - 0.5,
-            y1=highlight_row + 0.5,
-            line={"color": "#e11d48", "width": 3},
-        )
-    _size(fig, title, rows=T, compact=compact)
-    return fig
+        layout["shapes"] = [
+            {
+                "type": "rect",
+                "x0": -0.5,
+                "x1": S - 0.5,
+                "y0": highlight_row - 0.5,
+                "y1": highlight_row + 0.5,
+                "line": {"color": "#e11d48", "width": 3},
+            }
+        ]
+    return go.Figure({"data": [trace], "layout": layout}, _validate=False)  # checked by a test
 
 
-def _token_axes(fig: go.Figure, source: list[str], target: list[str], *, x_title: str, y_title: str, compact: bool):
+@functools.cache
+def _scale(name: str) -> tuple:
+    """A named colour scale as the stops Plotly's validation makes of the name (validated once per name)."""
+    return go.Heatmap(colorscale=name).colorscale
+
+
+def _token_axes(source: list[str], target: list[str], *, x_title: str, y_title: str, compact: bool) -> dict:
     """One tick per position, showing its token: input along the top, output down the side (first at the top)."""
     tickfont = {"size": theme.TICK_FONT_SIZE - (4 if compact else 0), "family": theme.MONO_FAMILY}
-    fig.update_xaxes(
-        tickmode="array",
-        tickvals=list(range(len(source))),
-        ticktext=source,
-        tickfont=tickfont,
-        title={"text": x_title},
-        side="top",
-        showgrid=False,
-    )
-    fig.update_yaxes(
-        tickmode="array",
-        tickvals=list(range(len(target))),
-        ticktext=target,
-        tickfont=tickfont,
-        title={"text": y_title},
-        autorange="reversed",
-        showgrid=False,
-    )
+    return {
+        "xaxis": {
+            "tickmode": "array",
+            "tickvals": list(range(len(source))),
+            "ticktext": source,
+            "tickfont": tickfont,
+            "title": {"text": x_title},
+            "side": "top",
+            "showgrid": False,
+        },
+        "yaxis": {
+            "tickmode": "array",
+            "tickvals": list(range(len(target))),
+            "ticktext": target,
+            "tickfont": tickfont,
+            "title": {"text": y_title},
+            "autorange": "reversed",
+            "showgrid": False,
+        },
+    }
 
 
-def _size(fig: go.Figure, title: str, *, rows: int, compact: bool) -> None:
+def _size(title: str, *, rows: int, compact: bool) -> dict:
     """Title, height (one cell per output row) and margins; compact for the side-by-side comparisons."""
     cell = theme.CELL_PX * (0.6 if compact else 1)
-    fig.update_layout(
-        title={
+    return {
+        "title": {
             "text": title,
             "font": {"size": theme.TITLE_FONT_SIZE - (4 if compact else 0)},
             "y": 0.995,
             "yanchor": "top",
             "yref": "container",
         },
-        height=int(max(160, cell * rows + (70 if compact else 150) + (40 if title else 0))),
-        margin={"l": 10, "r": 10, "t": (60 if compact else 80) + (40 if title else 0), "b": 10},
-        font={"family": theme.FONT_FAMILY, "size": theme.FONT_SIZE},
-        plot_bgcolor="white",
-    )
+        "height": int(max(160, cell * rows + (70 if compact else 150) + (40 if title else 0))),
+        "margin": {"l": 10, "r": 10, "t": (60 if compact else 80) + (40 if title else 0), "b": 10},
+        "font": {"family": theme.FONT_FAMILY, "size": theme.FONT_SIZE},
+        "plot_bgcolor": "white",
+    }
 
 
-def step_bars(alignment: Alignment, step: int, *, x_title: str = "input", y_title: str = "weight") -> alt.Chart:
-    """One decoding step: a bar per input token, its height the attention weight (fixed 0–1 axis)."""
+def step_bars(alignment: Alignment, step: int, *, x_title: str = "input", y_title: str = "weight") -> dict:
+    """One decoding step: a bar per input token, its height the attention weight (fixed 0–1 axis).
+
+    A Vega-Lite specification, drawn with ``st.vega_lite_chart``: it is what an Altair chart of the same bars
+    becomes, written out, because Altair's type inference and schema validation took longer than the whole step
+    view on every move of the step slider. tests/unit/test_charts_fast.py validates it against the schema.
+    """
     w = alignment.weights[step]
-    frame = pd.DataFrame(
-        {
-            "position": np.arange(1, len(alignment.source) + 1),
-            "token": [theme.show_token(s) for s in alignment.source],
-            "weight": w,
-        }
-    )
-    frame["label"] = frame["position"].astype(str) + " " + frame["token"]
+    tokens = [theme.show_token(s) for s in alignment.source]
+    rows = [
+        {"position": i + 1, "token": token, "weight": float(weight), "label": f"{i + 1} {token}"}
+        for i, (token, weight) in enumerate(zip(tokens, w, strict=True))
+    ]
     best = int(np.argmax(w))
-    bars = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "label:N",
-                sort=None,
-                title=x_title,
-                axis=alt.Axis(labelAngle=0, labelFontSize=15, labelExpr="split(datum.label, ' ')[1]"),
-            ),
-            y=alt.Y("weight:Q", scale=alt.Scale(domain=[0, 1]), title=y_title),
-            color=alt.condition(alt.datum.position == best + 1, alt.value("#e11d48"), alt.value(theme.ACCENT)),
-            tooltip=["position", "token", alt.Tooltip("weight:Q", format=".3f")],
-        )
-        .properties(height=260)
-    )
-    return bars.configure_axis(titleFontSize=15, labelFontSize=14)
+    return {
+        "data": {"values": rows},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {
+                "field": "label",
+                "type": "nominal",
+                "sort": None,
+                "title": x_title,
+                "axis": {"labelAngle": 0, "labelFontSize": 15, "labelExpr": "split(datum.label, ' ')[1]"},
+            },
+            "y": {"field": "weight", "type": "quantitative", "scale": {"domain": [0, 1]}, "title": y_title},
+            "color": {
+                "condition": {"test": f"(datum.position === {best + 1})", "value": "#e11d48"},
+                "value": theme.ACCENT,
+            },
+            "tooltip": [
+                {"field": "position", "type": "quantitative"},
+                {"field": "token", "type": "nominal"},
+                {"field": "weight", "type": "quantitative", "format": ".3f"},
+            ],
+        },
+        "height": 260,
+        "config": {"axis": {"titleFontSize": 15, "labelFontSize": 14}},
+    }
 
 
 def tinted_tokens_html(tokens: list[str], weights: np.ndarray, highlight: int | None = None) -> str:

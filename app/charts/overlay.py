@@ -6,6 +6,7 @@ per-map min–max, which would make a flat map look sharp); each map's peak and 
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 
@@ -29,10 +30,13 @@ __all__ = [
 COLOR_MAPS = ["Viridis", "Inferno", "Turbo", "Hot", "Greys"]
 
 
+@functools.cache  # sampling a scale takes longer than laying a map over a picture: once per colour map
 def _lut(name: str) -> np.ndarray:
-    """A 256 × 3 uint8 lookup table sampled from a Plotly colour scale."""
+    """A 256 × 3 uint8 lookup table sampled from a Plotly colour scale (read-only: it is shared)."""
     colors = sample_colorscale(get_colorscale(name), list(np.linspace(0, 1, 256)), colortype="tuple")
-    return (np.array(colors) * (255 if max(max(c) for c in colors) <= 1 else 1)).clip(0, 255).astype(np.uint8)
+    table = (np.array(colors) * (255 if max(max(c) for c in colors) <= 1 else 1)).clip(0, 255).astype(np.uint8)
+    table.flags.writeable = False
+    return table
 
 
 def upsample_map(attention_map: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -174,12 +174,16 @@ def grid_view(best: VisualAttention, name: str, cmap: str, opacity: float) -> No
             panel = overlay.attention_overlay(best.image, best.weights[i], vmax, cmap, opacity, scale=2)
             column.image(panel, caption=f"{best.words[i]} · {map_stats(best, i)}", width="stretch")
     st.markdown(overlay.colorbar_html(cmap, vmax), unsafe_allow_html=True)
-    buffer = io.BytesIO()
-    overlay.overlay_grid(best, cmap, opacity).save(buffer, format="PNG")
+
+    def sheet() -> bytes:  # made when clicked: encoding the sheet cost more than the rest of the page
+        buffer = io.BytesIO()
+        overlay.overlay_grid(best, cmap, opacity).save(buffer, format="PNG")
+        return buffer.getvalue()
+
     d1, d2, _ = st.columns([1.3, 1.3, 2])
     d1.download_button(
         t("image.download_png"),
-        buffer.getvalue(),
+        sheet,
         "attention-grid.png",
         "image/png",
         key="image_dl_png",
@@ -187,7 +191,7 @@ def grid_view(best: VisualAttention, name: str, cmap: str, opacity: float) -> No
     )
     d2.download_button(
         t("image.download_json"),
-        overlay.maps_json(best, model=name),
+        lambda: overlay.maps_json(best, model=name),
         "attention-maps.json",
         "application/json",
         key="image_dl_json",

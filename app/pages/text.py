@@ -229,10 +229,18 @@ with tab_map:
         components.downloads(shown, f"{name}-alignment", key="text_dl", model=name, input=text)
     else:
         st.write(t("text.no_attention_body"))
+
+
+@st.fragment
+def steps_view(alignment) -> None:
+    """The step slider and its view: moving the slider reruns only this part (and keeps the step in the URL)."""
+    components.step_through(alignment, key="text_steps")
+    link.keep(step=st.session_state.get("text_steps_step"))
+
+
 with tab_steps:
     if best.has_attention:
-        components.step_through(shown, key="text_steps")
-        link.keep(step=st.session_state.get("text_steps_step"))
+        steps_view(shown)
     else:
         st.write(t("text.no_attention_body"))
 with tab_beams:

@@ -2,13 +2,15 @@
 each answer checked (dates on /text, gallery captions on /image). Correctness only; times are in make bench."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks.load import LoadOptions, measure, summary
 
 
 def test_three_sessions_get_every_answer_right(app_url):
     opts = LoadOptions(sessions=3, interactions=2, image_every=3, think=(0.1, 0.3), fetch_media=True)
-    result = asyncio.run(measure(app_url, opts, []))
+    with ThreadPoolExecutor(1) as pool:  # its own event loop: Playwright's sync API may hold this thread's
+        result = pool.submit(asyncio.run, measure(app_url, opts, [])).result()
     kinds = {(a.phase, a.kind) for a in result.answers}
     assert {("load", "date"), ("load", "picture"), ("alone", "date"), ("alone", "picture")} <= kinds
     assert [f"{a.kind}: {a.detail}" for a in result.answers if not a.right] == []

@@ -332,6 +332,9 @@ def test_one_decoding_step_escapes_user_tokens(monkeypatch):
         def altair_chart(self, *args, **kwargs):
             pass
 
+        def vega_lite_chart(self, *args, **kwargs):
+            pass
+
     alignment = Alignment(
         source=["<b>", "<img src=x>", "x"],
         target=["<i>", "1"],

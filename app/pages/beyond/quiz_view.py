@@ -87,8 +87,8 @@ def _verdict(result: quiz.Score, source: list[str]) -> None:
 def _reveal(alignment: Alignment, step: int, result: quiz.Score) -> None:
     _verdict(result, alignment.source)
     bars, full = presenter.columns([1, 1], gap="large")
-    bars.altair_chart(
-        heatmap.step_bars(alignment, step, x_title=t("charts.input_axis"), y_title=t("charts.weight_axis")),
+    bars.vega_lite_chart(
+        spec=heatmap.step_bars(alignment, step, x_title=t("charts.input_axis"), y_title=t("charts.weight_axis")),
         width="stretch",
     )
     with full:
