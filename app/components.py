@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import html
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from app import presenter
 from app.charts import heatmap, theme
 from app.i18n import t
 from models.results import Alignment
+
+if TYPE_CHECKING:  # pandas loads with the first table (the first page paints sooner without it)
+    import pandas as pd
 
 
 def big_output(text: str, note: str = "") -> None:

@@ -70,11 +70,21 @@ class ScriptProfile:
         script_runner.ScriptRunner._run_script = run_script
 
     def groups(self) -> collections.Counter:
-        """Own time (seconds) per group of GROUPS."""
+        """Own time (seconds) per group of GROUPS; a built-in (C) function's time goes to the groups of the
+        code that called it (PIL's encoder to PIL, torch's kernels to torch, ...)."""
         totals: collections.Counter = collections.Counter()
-        for (path, _, _), (_, _, own, _, _) in pstats.Stats(self.profile).stats.items():
-            totals[next((g for key, g in GROUPS if key in path), "python (stdlib, builtins)")] += own
+        for (path, _, _), (_, _, own, _, callers) in pstats.Stats(self.profile).stats.items():
+            if path == "~" and callers:
+                calls = sum(c[2] for c in callers.values()) or 1.0
+                for (caller_path, _, _), c in callers.items():
+                    totals[_group(caller_path)] += own * c[2] / calls
+            else:
+                totals[_group(path)] += own
         return totals
+
+
+def _group(path: str) -> str:
+    return next((g for key, g in GROUPS if key in path), "python (stdlib, builtins)")
 
 
 def script_time(label: str, prepare: Callable, actions: list[Callable], top: int) -> dict:

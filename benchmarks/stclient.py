@@ -99,6 +99,7 @@ class StreamlitClient:
         self.page = ""  # the url path of the page shown
         self.widget_ids: dict[str, tuple[str, str]] = {}  # user key -> (widget id, element type), last seen
         self.values: dict[str, WidgetState] = {}  # widget id -> the value this client set, sent with every run
+        self.widget_fragments: dict[str, str] = {}  # user key -> the fragment the widget is drawn in ("" none)
         self.follow_auto_reruns = True
         self.cookie = ""  # from the page's HTML response; sent with the websocket and media requests
         self.last_run: Run | None = None  # the latest run, a fragment's timer run included
@@ -173,7 +174,9 @@ class StreamlitClient:
         for key, value in (values or {}).items():
             self._set(key, value)
         trigger = self._state(press, True) if press else None
-        return await self._run(trigger=trigger)
+        # a widget inside a fragment reruns only that fragment, as in the browser
+        fragments = {self.widget_fragments.get(k, "") for k in [*(values or {}), *([press] if press else [])]}
+        return await self._run(trigger=trigger, fragment=fragments.pop() if len(fragments) == 1 else "")
 
     def _set(self, key: str, value: Any) -> None:
         state = self._state(key, value)
@@ -246,14 +249,14 @@ class StreamlitClient:
             if kind == "navigation":
                 self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                self._element(run, tuple(msg.metadata.delta_path), msg.delta.new_element)
+                self._element(run, tuple(msg.metadata.delta_path), msg.delta.new_element, msg.delta.fragment_id)
             elif kind == "page_not_found":
                 raise ProtocolError(f"page not found: {msg.page_not_found.page_name!r}")
             elif kind == "script_finished" and msg.script_finished in FINISHED:
                 run.status = FINISHED[msg.script_finished]
                 return run
 
-    def _element(self, run: Run, path: tuple[int, ...], element: Any) -> None:
+    def _element(self, run: Run, path: tuple[int, ...], element: Any, fragment_id: str) -> None:
         run.elements[path] = element
         kind = element.WhichOneof("type")
         widget_id = getattr(getattr(element, kind), "id", "")
@@ -261,6 +264,7 @@ class StreamlitClient:
             key = widget_id.split("-", 2)[-1]
             if key != "None":
                 self.widget_ids[key] = (widget_id, kind)
+                self.widget_fragments[key] = fragment_id
 
     def _get(self, url: str) -> int:
         full = url if url.startswith("http") else f"{self.base_url}/{url.lstrip('/')}"

@@ -11,7 +11,6 @@ import json
 import math
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
 from app.charts import theme
@@ -236,6 +235,8 @@ def alignment_csv(alignment: Alignment) -> str:
     """The weights as CSV: one row per output token, one column per input token (position:token)."""
     columns = [f"{j + 1}:{tok}" for j, tok in enumerate(alignment.source)]
     index = [f"{i + 1}:{tok}" for i, tok in enumerate(alignment.target)]
+    import pandas as pd  # only for a download: the first page paints sooner without it
+
     frame = pd.DataFrame(alignment.weights, index=pd.Index(index, name="output"), columns=columns)
     return frame.to_csv(float_format="%.6f")
 
