@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 import traceback
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None, scripts: list[str] | None = None) -> int
         timeout_s=args.timeout,
     )
     started = datetime.now().astimezone()
+    load_before = _load()
     print(f"Attention Lens benchmarks{' (quick)' if opts.quick else ''}: {', '.join(names)}", file=sys.stderr)
     rows: list[Row] = []
     crashed = False
@@ -101,7 +103,10 @@ def main(argv: list[str] | None = None, scripts: list[str] | None = None) -> int
             crashed = True
         print(f"[{name}] {time.perf_counter() - start:.0f} s", file=sys.stderr)
 
-    heading = f"Measured {started:%Y-%m-%d %H:%M %Z}{' (--quick)' if opts.quick else ''} on {machine()}"
+    heading = (
+        f"Measured {started:%Y-%m-%d %H:%M %Z}{' (--quick)' if opts.quick else ''} on {machine()}; "
+        f"load average {load_before} before, {_load()} after (other work on the machine slows every number)"
+    )
     print(f"\n{heading}\n")
     print(table(rows))
     if len(names) == len(available()) and not opts.quick and not args.json:
@@ -112,6 +117,14 @@ def main(argv: list[str] | None = None, scripts: list[str] | None = None) -> int
     write_json(path, rows, meta)
     print(f"\nwrote {path}", file=sys.stderr)
     return 1 if crashed else 0
+
+
+def _load() -> str:
+    """The 1-minute load average, and the number of cores beside it."""
+    try:
+        return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    except OSError:
+        return "unknown"
 
 
 def write_readme(block: str, readme: Path = HERE / "README.md") -> None:
