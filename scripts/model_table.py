@@ -47,6 +47,12 @@ def quality(e: registry.ModelEntry) -> str:
             f"test ({test.get('n')} sentences): chrF {test.get('chrf')}, BLEU {test.get('bleu')}, "
             f"exact {pct(test.get('exact_match'))}; 500 training sentences exact {pct(train.get('exact_match'))}"
         )
+    if e.task.startswith("classify") or e.kind == "classifier":
+        test = m.get("test", {})
+        base = test.get("baseline", {}).get("accuracy")
+        return f"test ({test.get('n', 0):,} reviews): accuracy {pct(test.get('accuracy'))}" + (
+            f"; baseline beside it {pct(base)}" if base is not None else ""
+        )
     return ", ".join(f"{k} {v}" for k, v in m.items() if isinstance(v, float))
 
 

@@ -20,6 +20,7 @@ attribution, or a random word flips the decision).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -399,6 +400,18 @@ def _padded(rows: list[list[int]]) -> Tensor:
     return out
 
 
+def sharing_note(threads: int, loads: list[float]) -> str:
+    """What the wall time means: the cores to itself, or shared with other jobs (1-minute load averages
+    sampled at every validation)."""
+    cores, mean = os.cpu_count() or 1, float(np.mean(loads)) if loads else 0.0
+    busy = mean > threads + 1
+    return (
+        f"{cores} CPU cores, torch on {threads} thread(s); 1-minute load average {mean:.1f} on average "
+        f"(max {max(loads, default=0.0):.1f}) over {len(loads)} validations: "
+        + ("shared with other jobs, so the wall time is longer than alone" if busy else "the cores to itself")
+    )
+
+
 def train(args: argparse.Namespace) -> dict:
     """Train one classifier; returns its card (saved unless --no-save)."""
     suffix = "" if args.attention == "additive" else f"-{args.attention}"
@@ -406,7 +419,7 @@ def train(args: argparse.Namespace) -> dict:
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
     device = registry.resolve_device(args.device)
-    start = time.perf_counter()
+    start, args.loads = time.perf_counter(), [os.getloadavg()[0]]
     train_reviews = [r for r in read_reviews(args.data, "train", args.data_dir) if r.text.strip()]
     val_reviews = read_reviews(args.data, "val", args.data_dir)
     out = Path(args.out)
@@ -440,6 +453,7 @@ def train(args: argparse.Namespace) -> dict:
         resume=args.resume,
         progress=not args.quiet,
         keep_best="accuracy",
+        on_progress=lambda record: args.loads.append(os.getloadavg()[0]) if record["kind"] == "eval" else None,
     )
     wall = time.perf_counter() - start
     return _finish(args, model, result, wall, device, len(train_reviews), len(val_reviews))
@@ -465,6 +479,7 @@ def _finish(args, model: Classifier, result, wall: float, device, n_train: int, 
         credit=credit,
         config=config_dict(model.cfg),
     )
+    card["training"]["note"] = sharing_note(args.threads, args.loads)
     card["metrics"] = {
         "evaluated_with": f"python -m models.evaluate --model {args.name} --split test",
         "test": test,

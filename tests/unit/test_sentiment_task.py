@@ -13,7 +13,7 @@ from models import registry, train
 from models.data.imdb import read_imdb
 from models.data.nsmc import read_nsmc
 from models.data.reviews import DataMissingError, Review, holdout
-from models.tasks.sentiment import ReviewBatches, accuracy_by_length, read_labelled
+from models.tasks.sentiment import ReviewBatches, accuracy_by_length, read_labelled, sharing_note
 
 POSITIVE = ["a great film", "i loved it", "wonderful acting", "a brilliant story", "great music and a great cast"]
 NEGATIVE = ["a terrible film", "i hated it", "awful acting", "a boring story", "bad music and a bad cast"]
@@ -149,3 +149,8 @@ def test_evaluate_command_on_a_pairs_file_with_a_model_trained_here(tmp_path, ca
     assert printed["n"] == 3 and printed == result
     assert 0.0 <= printed["accuracy"] <= 1.0
     assert len(printed["misses"]) == printed["miss_count"] == round(3 * (1 - printed["accuracy"]))
+
+
+def test_the_card_says_whether_the_cores_were_shared():
+    assert "shared with other jobs" in sharing_note(1, [4.0, 6.0])
+    assert "to itself" in sharing_note(1, [1.0, 1.4]) and "shared" not in sharing_note(1, [1.0, 1.4])
