@@ -32,9 +32,10 @@ def test_uploaded_scene_gets_a_caption_and_overlays(page):
     upload(page, "square.png", png_bytes(render(scene).resize((300, 300))), "image/png")
     caption = page.get_by_test_id("al-caption").first
     expect(caption).to_contain_text("square", timeout=60_000)
+    words = caption.inner_text().split()
     page.get_by_role("tab", name="All words").click()
     images = page.locator('[data-testid="stImage"] img')
-    assert images.count() >= len(caption.inner_text().split())
+    expect(images.nth(len(words) - 1)).to_be_visible(timeout=60_000)  # an overlay for every word
     assert_no_exception(page)
 
 
