@@ -8,6 +8,7 @@ The model's card says its task; that task's module (models/tasks/) adds its opti
     captions      --generated N --seed S (shapes scenes) or --karpathy FILE --images DIR (photos): BLEU-4,
                   exact caption, object F1, the pointing game, attention mass in the named object's box
     bottleneck    --lengths ... --n N: exact match and token accuracy by input length
+    sentiment     --split test (accuracy, by length quartile, explanations) or --pairs FILE (label<TAB>text)
 
     python -m models.evaluate --model date-additive --generated 10000 --seed 1234
 """

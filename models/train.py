@@ -8,6 +8,7 @@ COMMANDS (each is one module of models/tasks/)
     translate   English -> Korean (or back) on the Tatoeba pairs               models/tasks/translation.py
     caption     a CNN + LSTM captioner with visual attention                   models/tasks/captions.py
     experiment  the bottleneck experiment: long sequences, with/without attention  models/tasks/bottleneck.py
+    classify    a BiLSTM + attention sentiment classifier of reviews (NSMC, IMDB)  models/tasks/sentiment.py
 
 Each run prints a progress bar, stops at its target metric or its time budget, saves
 ``<out>/<name>.safetensors`` + ``<name>.json`` (the card: config, vocabulary, command, seed, wall time
@@ -32,6 +33,7 @@ HELP = {
     "translate": "English <-> Korean on the Tatoeba pairs, with sentencepiece",
     "caption": "images -> captions, CNN + LSTM with visual attention",
     "experiment": "the bottleneck experiment: long sequences, with/without attention",
+    "classify": "reviews -> positive / negative, BiLSTM with attention pooling",
 }
 
 

@@ -140,8 +140,8 @@ def classification_loss(model: Classifier, batch: tuple[Tensor, Tensor]) -> tupl
 
 def read_labelled(path: Path) -> list[Review]:
     """``label<TAB>text`` lines (label 0/1 or negative/positive); blank lines and # comments are skipped."""
-    reviews = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    path, reviews = Path(path), []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         label, _, text = line.partition("\t")
