@@ -240,7 +240,7 @@ class Session:
 
     async def move_step(self, key: str = "ArrowRight") -> float:
         """/text, "Step by step" tab: move the step slider by one, until the step's numbers and bars are drawn."""
-        slider = self.page.locator('.st-key-text_steps_step [role="slider"]')
+        slider = self.page.locator('.st-key-text_steps_step input[type="range"]')
         before = await self.page.evaluate("() => window.__al.panel()")
         return await self._timed(
             lambda: slider.press(key), "(b) => window.__al.changed(window.__al.panel(), b)", before
