@@ -23,10 +23,11 @@ Two questions a photo captioner can answer besides its caption:
 * ``deletion(image)`` — is the attention on the thing named? For each content word, blank the top 10 % of
   the image that the word attended to and see how much the word's probability drops, against random areas
   of the same shape (the deletion metric of Petsiuk et al. 2018, per word).
-* ``aerial_check(image)`` — does this look like the photos it was trained on? How far the image's pooled
-  encoder features lie from the training photos': the root-mean-square z-score over the C channels,
-  sqrt(mean_c ((f_c − μ_c) / σ_c)²) (a Mahalanobis distance with a diagonal covariance), against a threshold
-  chosen on held-out photos.
+* ``aerial_check(image)`` — does this look like the photos it was trained on? The image's encoder features,
+  averaged over the grid and standardised with the training photos' mean and deviation (z), minus their
+  projection on the K principal directions of the training photos (V): r = z − V Vᵀ z, the part of the photo
+  that the training photos' main variations cannot explain (PCA reconstruction error). Its size,
+  sqrt(mean_c r_c²), is compared with a threshold chosen on held-out photos.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class CaptionerConfig:
     vocab: list[str]  # caption tokens, ids in order (specials first)
     encoder: str = "slim"  # "slim" | "efficientnet_lite0" | "resnet18" | "resnet34" | "resnet50"
     feature_layer: str = "head"  # efficientnet_lite0: "head" (1280 ch, stride 32) | "stride16" (672 ch, stride 16)
-    aerial_check: bool = False  # keep the training photos' feature statistics, for aerial_check()
+    aerial_components: int = 0  # principal directions of the training photos kept for aerial_check() (0: none)
     image_size: int = 128  # images are resized (and centre-cropped) to this square
     grid: int = 16  # the feature grid is grid × grid regions
     widths: list[int] = field(default_factory=lambda: [32, 64, 128])  # slim encoder: channels per stage
@@ -189,7 +190,7 @@ class WordDeletion:
 class AerialCheck:
     """Does an image look like the aerial photos the captioner learned from?"""
 
-    distance: float  # RMS z-score of its pooled encoder features against the training photos' (lower: more alike)
+    distance: float  # how far its features lie outside the training photos' main directions (lower: more alike)
     threshold: float  # chosen on held-out photos (see the card)
     looks_aerial: bool  # distance <= threshold
 
@@ -253,9 +254,11 @@ class Captioner(nn.Module):
         self.lstm = nn.LSTMCell(cfg.embed_dim + C, H)
         self.dropout = nn.Dropout(cfg.dropout)
         self.out = nn.Linear(H + (C if cfg.deep_output else 0), V)
-        if cfg.aerial_check:  # filled after training (set_aerial_reference); saved with the weights
+        if cfg.aerial_components:  # filled after training (set_aerial_reference); saved with the weights
+            K = cfg.aerial_components
             self.register_buffer("aerial_mean", torch.zeros(C))  # (C,) μ of the training photos' pooled features
             self.register_buffer("aerial_std", torch.ones(C))  # (C,) σ
+            self.register_buffer("aerial_basis", torch.zeros(K, C))  # (K, C) V: their K principal directions, rows
             self.register_buffer("aerial_threshold", torch.tensor(0.0))  # the largest distance that looks aerial
 
     @property
@@ -408,7 +411,7 @@ class Captioner(nn.Module):
             blanked = torch.where(mask_t[i : i + batch_size], fill, x)  # (n, 3, S, S)
             chunk_logits, _, _ = self.teacher_forced(self.encode(blanked), y_in.expand(len(blanked), -1))
             t = torch.tensor(rows[i : i + batch_size], device=self.device)
-            probs = chunk_logits.softmax(-1)[torch.arange(len(t)), t, targets[t]]  # (n,)
+            probs = chunk_logits.softmax(-1)[torch.arange(len(t), device=self.device), t, targets[t]]  # (n,)
             p_blank.append(probs)
         p = torch.cat(p_blank).view(-1, 1 + draws).cpu().numpy().astype(np.float64)  # (words, 1 + draws)
         return [
@@ -419,11 +422,12 @@ class Captioner(nn.Module):
     # ------------------------------------------------------------------ does this look aerial?
 
     def aerial_distance(self, grid: Tensor) -> Tensor:
-        """(B, C, h, w) -> (B,): sqrt(mean_c ((f_c − μ_c) / σ_c)²) of each grid's mean over its regions f."""
-        if not self.cfg.aerial_check:
-            raise ValueError("this captioner keeps no statistics of its training photos (aerial_check is off)")
-        z = (grid.float().mean((2, 3)) - self.aerial_mean) / self.aerial_std  # (B, C) z-scores
-        return z.pow(2).mean(-1).sqrt()
+        """(B, C, h, w) -> (B,): sqrt(mean_c r_c²), r = z − V Vᵀ z, z = (mean of the grid − μ) / σ."""
+        if not self.cfg.aerial_components:
+            raise ValueError("this captioner keeps no statistics of its training photos (aerial_components = 0)")
+        z = (grid.float().mean((2, 3)) - self.aerial_mean) / self.aerial_std  # (B, C) standardised features
+        residual = z - (z @ self.aerial_basis.T) @ self.aerial_basis  # (B, C) outside the K main directions
+        return residual.pow(2).mean(-1).sqrt()
 
     @torch.no_grad()
     def aerial_check(self, images: list[Image.Image]) -> list[AerialCheck]:
@@ -435,10 +439,11 @@ class Captioner(nn.Module):
         threshold = float(self.aerial_threshold)
         return [AerialCheck(round(d, 4), round(threshold, 4), d <= threshold) for d in distances]
 
-    def set_aerial_reference(self, mean: Tensor, std: Tensor, threshold: float) -> None:
-        """Keep the training photos' pooled-feature mean and standard deviation (C,) and the threshold."""
+    def set_aerial_reference(self, mean: Tensor, std: Tensor, basis: Tensor, threshold: float) -> None:
+        """Keep the training photos' feature mean and deviation (C,), principal directions (K, C), the threshold."""
         self.aerial_mean.copy_(mean)
         self.aerial_std.copy_(std)
+        self.aerial_basis.copy_(basis)
         self.aerial_threshold.fill_(float(threshold))
 
     # ------------------------------------------------------------------ results

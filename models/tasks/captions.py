@@ -478,6 +478,7 @@ def add_arguments(parser: argparse.ArgumentParser, command: str = "caption") -> 
     parser.add_argument("--features", default=None, help="rsicd: feature cache folder (default runs/NAME/features)")
     parser.add_argument("--extract-only", action="store_true", help="rsicd: compute the feature cache, then stop")
     parser.add_argument("--captions-per-photo", type=int, default=5, help="rsicd: captions taught per photo per step")
+    parser.add_argument("--aerial-components", type=int, default=128, help="rsicd: principal directions of the rule")
     parser.add_argument("--max-len", type=int, default=24, help="longest caption written, <eos> included")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     parser.add_argument("--karpathy", default=None, help="a Karpathy split JSON (dataset_flickr8k.json, ...)")
@@ -522,7 +523,7 @@ def _aerial_config(args: argparse.Namespace, vocab: Vocab) -> CaptionerConfig:
         vocab=vocab.tokens,
         encoder="efficientnet_lite0",
         feature_layer=args.feature_layer,
-        aerial_check=True,
+        aerial_components=args.aerial_components,
         image_size=args.image_size,
         grid=args.image_size // FEATURES[args.feature_layer][1],  # the encoder's stride decides the grid
         embed_dim=args.embed,
@@ -536,18 +537,21 @@ def _aerial_config(args: argparse.Namespace, vocab: Vocab) -> CaptionerConfig:
 
 @torch.no_grad()
 def aerial_reference(model: Captioner, features: np.ndarray, items: Sequence[CaptionedImage], seed: int) -> dict:
-    """Fill the model's "does this look aerial?" rule: the mean and standard deviation of the training photos'
-    pooled features, and the distance that 99 % of the held-out photos stay within; returns what it measured."""
+    """Fill the model's "does this look aerial?" rule from the training photos' pooled features (their mean,
+    deviation and principal directions) and set its threshold where 99 % of the held-out photos stay within;
+    then try it on synthetic non-aerial images. Returns what it measured, for the card."""
     chunks = [features[i : i + 256].astype(np.float32).mean((2, 3)) for i in range(0, len(items), 256)]
     pooled = torch.from_numpy(np.concatenate(chunks))  # (N, C) each photo's mean feature vector
     train = torch.tensor([it.split == "train" for it in items])
     mean, std = pooled[train].mean(0), pooled[train].std(0) + 1e-3
-    model.set_aerial_reference(mean.to(model.device), std.to(model.device), threshold=0.0)
-    held_out = model.aerial_distance(pooled[~train, :, None, None].to(model.device)).cpu()  # (N_held,)
+    basis = torch.linalg.svd((pooled[train] - mean) / std, full_matrices=False).Vh[: model.cfg.aerial_components]
+    device = model.device
+    model.set_aerial_reference(mean.to(device), std.to(device), basis.to(device), threshold=0.0)
+    held_out = model.aerial_distance(pooled[~train, :, None, None].to(device)).cpu()  # (N_held,)
     threshold = float(torch.quantile(held_out, 0.99))
-    model.set_aerial_reference(mean.to(model.device), std.to(model.device), threshold)
+    model.aerial_threshold.fill_(threshold)
     negatives = synthetic_non_aerial(120, model.cfg.image_size, seed=seed)
-    images = torch.stack([prepare_image(img, model.cfg.image_size)[1] for _, img in negatives]).to(model.device)
+    images = torch.stack([prepare_image(img, model.cfg.image_size)[1] for _, img in negatives]).to(device)
     grids = [model.feature_grid(images[i : i + 8]) for i in range(0, len(images), 8)]
     distances = torch.cat([model.aerial_distance(g) for g in grids]).cpu()
     accepted = {kind: 0 for kind, _ in negatives}
@@ -555,7 +559,8 @@ def aerial_reference(model: Captioner, features: np.ndarray, items: Sequence[Cap
         accepted[kind] += d <= threshold
     per_kind = len(negatives) // len(accepted)
     return {
-        "rule": "RMS z-score of the mean-pooled feature grid against the training photos' mean and std <= threshold",
+        "rule": f"the RMS of the standardised, grid-averaged features outside the training photos' "
+        f"{model.cfg.aerial_components} principal directions (PCA reconstruction error) <= threshold",
         "threshold": round(threshold, 4),
         "threshold_from": f"the 99th percentile of {len(held_out)} held-out aerial photos (RSICD val, UCM val+test)",
         "held_out_aerial_accepted": round(float((held_out <= threshold).float().mean()), 4),

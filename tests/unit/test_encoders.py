@@ -98,7 +98,7 @@ def _tiny_aerial_config(**overrides) -> CaptionerConfig:
         "hidden_dim": 16,
         "attention_dim": 8,
         "max_len": 5,
-        "aerial_check": True,
+        "aerial_components": 4,
         **overrides,
     }
     return CaptionerConfig(vocab=Vocab(["a", "river", "green"]).tokens, **settings)
