@@ -47,7 +47,7 @@ from models import decoding
 from models.attention import Attention
 from models.decoding import DecoderState
 from models.metrics import attended_mask, content_words, shifted_masks
-from models.results import VisualAttention, distributions
+from models.results import ForcedAttention, SearchTree, VisualAttention, distributions
 from models.vocab import Vocab, next_token_log_probs
 
 __all__ = [
@@ -293,8 +293,13 @@ class Captioner(nn.Module):
 
     def _step(self, state: CaptionerState, y_prev: Tensor) -> tuple[Tensor, CaptionerState, Tensor, Tensor]:
         """One word: y_prev (B,) -> logits (B, V), new state, α (B, P), β (B,)."""
-        context, alpha = self.attention(state.h[:, None], state.features, prepared=state.keys)
-        context, alpha = context[:, 0], alpha[:, 0]  # (B, C), (B, P)
+        forced = state.forced_now()
+        if forced is not None:  # a what-if edit: these weights over the regions instead of the softmax
+            alpha = forced.to(state.features.dtype)  # (B, P)
+            context = torch.bmm(alpha[:, None], state.features)[:, 0]  # (B, C): c = Σ_p α_p a_p, edited α
+        else:
+            context, alpha = self.attention(state.h[:, None], state.features, prepared=state.keys)
+            context, alpha = context[:, 0], alpha[:, 0]  # (B, C), (B, P)
         beta = torch.sigmoid(self.f_beta(state.h)) if self.cfg.gate else torch.ones_like(state.h[:, :1])
         x = torch.cat([self.embed(y_prev), beta * context], dim=-1)  # (B, E + C)
         h, c = self.lstm(x, (state.h, state.c))
@@ -348,27 +353,53 @@ class Captioner(nn.Module):
 
     @torch.no_grad()
     def caption(
-        self, images: list[Image.Image], beam_width: int = 1, length_penalty: float = 1.0
+        self,
+        images: list[Image.Image],
+        beam_width: int = 1,
+        length_penalty: float = 1.0,
+        force: ForcedAttention | None = None,
+        with_tree: bool = False,
     ) -> list[list[VisualAttention]]:
-        """For each image its ``beam_width`` best captions (best first), each with its attention maps."""
+        """For each image its ``beam_width`` best captions (best first), each with its attention maps.
+
+        force: at one word, look with the given map over the grid (grid × grid, summing to 1) instead of the
+        softmax; with_tree: the best caption of each image carries the beam search as it ran.
+        """
         if not images:
             return []
         prepared = [self.prepare(img) for img in images]
         batch = torch.stack([p[1] for p in prepared]).to(self.device)  # (B, 3, S, S)
-        hyps = self.decode(self.encode(batch), beam_width, length_penalty)
+        state = self.encode(batch)
+        if force is not None:
+            weights = np.asarray(force.weights, dtype=np.float32).reshape(-1)  # (P,) row by row
+            if weights.size != self.cfg.grid**2:
+                raise ValueError(f"the edit has {weights.size} weights; this model looks at {self.cfg.grid**2}")
+            forced = torch.from_numpy(weights).to(self.device).expand(len(images), -1)  # (B, P)
+            state = replace(state, forced=forced, forced_step=force.step)
+        trees: list[list[decoding.TreeNode]] | None = [] if with_tree else None
+        hyps = self.decode(state, beam_width, length_penalty, trees=trees)
         side = self.cfg.grid
-        return [[self._result(seen, h, side) for h in hs] for (seen, _), hs in zip(prepared, hyps, strict=True)]
+        out = [[self._result(seen, h, side) for h in hs] for (seen, _), hs in zip(prepared, hyps, strict=True)]
+        for i, tree in enumerate(trees or []):  # the best caption of each image carries its search
+            search = decoding.search_tree(tree, self.vocab.tokens, side * side)
+            out[i][0] = replace(out[i][0], tree=_as_grids(search, side))
+        return out
 
     @torch.no_grad()
     def decode(
-        self, state: CaptionerState, beam_width: int = 1, length_penalty: float = 1.0
+        self,
+        state: CaptionerState,
+        beam_width: int = 1,
+        length_penalty: float = 1.0,
+        trees: list[list[decoding.TreeNode]] | None = None,
     ) -> list[list[decoding.Hypothesis]]:
-        """From a start state (B rows): each row's ``beam_width`` best hypotheses, best first."""
+        """From a start state (B rows): each row's ``beam_width`` best hypotheses, best first (``trees``: a list
+        that receives each row's search as it ran)."""
         B = state.h.size(0)
         args = (self.step, state, B, self.vocab.bos_id, self.vocab.eos_id, self.cfg.max_len)
-        if beam_width == 1:
+        if beam_width == 1 and trees is None:
             return [[h] for h in decoding.greedy(*args)]
-        return decoding.beam_search(*args, width=beam_width, length_penalty=length_penalty)
+        return decoding.beam_search(*args, width=beam_width, length_penalty=length_penalty, trees=trees)
 
     # ------------------------------------------------------------------ is the attention on the thing named?
 
@@ -453,6 +484,13 @@ class Captioner(nn.Module):
         maps = distributions(hyp.extras["weights"].reshape(len(words), side, side), axes=(1, 2))
         gates = hyp.extras["gate"].astype(np.float64) if self.cfg.gate else None
         return VisualAttention(words=words, weights=maps, image=seen, gates=gates, score=float(hyp.logprob))
+
+
+def _as_grids(search: SearchTree, side: int) -> SearchTree:
+    """A search over an image, each step's weights as the (side, side) map it was."""
+    return SearchTree(
+        [replace(n, weights=None if n.weights is None else n.weights.reshape(side, side)) for n in search.nodes]
+    )
 
 
 def prepare_image(image: Image.Image, size: int) -> tuple[Image.Image, Tensor]:

@@ -90,7 +90,8 @@ class ForcedAttention:
     def __post_init__(self) -> None:
         if self.step < 0:
             raise ValueError(f"ForcedAttention step must be 0 or more, got {self.step}.")
-        _check_distributions("ForcedAttention", np.asarray(self.weights, dtype=np.float64)[None], axes=(1,))
+        weights = np.asarray(self.weights, dtype=np.float64)[None]  # (1, S) or (1, h, w)
+        _check_distributions("ForcedAttention", weights, axes=tuple(range(1, weights.ndim)))
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ class VisualAttention:
     image: Image.Image  # the image exactly as the model saw it
     gates: np.ndarray | None  # (len(words),) the β gate per word, if the model has one
     score: float
+    tree: SearchTree | None = None  # the beam search that found it, when asked for (the best caption only)
 
     def __post_init__(self) -> None:
         if self.weights.ndim != 3 or self.weights.shape[0] != len(self.words):

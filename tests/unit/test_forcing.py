@@ -76,3 +76,53 @@ def test_a_width_one_tree_is_the_greedy_path(model):
     assert searched.text == greedy.text
     kept = [n.token for n in searched.tree.nodes if n.status in ("kept", "finished")]
     assert "".join(kept[:-1]) == greedy.text and kept[-1] == "<eos>"
+
+
+# ----------------------------------------------------------------------------- the captioner: a map over regions
+
+
+@pytest.fixture(scope="module")
+def captioner():
+    return registry.load_checkpoint("caption-shapes", device="cpu").model
+
+
+@pytest.fixture(scope="module")
+def scene_image():
+    from models.data.shapes import ShapesGenerator, render
+
+    return render(ShapesGenerator(seed=2026).scenes(1)[0])
+
+
+def test_forcing_a_captioner_word_with_its_own_map_reproduces_the_caption(captioner, scene_image):
+    original = captioner.caption([scene_image])[0][0]
+    again = captioner.caption([scene_image], force=ForcedAttention(1, original.weights[1]))[0][0]
+    assert again.words == original.words
+    np.testing.assert_allclose(again.weights, original.weights, atol=1e-5)
+
+
+def test_forcing_a_captioner_word_changes_only_the_words_from_the_edit_on(captioner, scene_image):
+    original = captioner.caption([scene_image])[0][0]
+    step = 1  # the first object's colour: make it look at one corner region
+    edit = np.zeros(original.weights.shape[1:])
+    edit[0, 0] = 1.0
+    edited = captioner.caption([scene_image], force=ForcedAttention(step, edit))[0][0]
+    assert edited.words[:step] == original.words[:step]
+    np.testing.assert_allclose(edited.weights[:step], original.weights[:step], atol=1e-6)
+    np.testing.assert_allclose(edited.weights[step], edit, atol=1e-6)
+    with pytest.raises(ValueError, match="weights"):
+        captioner.caption([scene_image], force=ForcedAttention(0, np.full(3, 1 / 3)))
+
+
+def test_the_captioner_beam_tree_holds_its_captions_and_maps(captioner, scene_image):
+    beams = captioner.caption([scene_image], beam_width=3, with_tree=True)[0]
+    tree = beams[0].tree
+    assert tree is not None and tree.nodes[0].status == "root"
+    finished = {
+        " ".join(tree.nodes[i].token for i in tree.path(f)[:-1])
+        for f, n in enumerate(tree.nodes)
+        if n.status == "finished"
+    }
+    assert {" ".join(b.words) for b in beams} <= finished
+    side = captioner.cfg.grid
+    for node in tree.nodes[1:]:
+        assert node.weights.shape == (side, side) and node.weights.sum() == pytest.approx(1.0)
