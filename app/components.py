@@ -32,15 +32,19 @@ def big_output(text: str, note: str = "") -> None:
     )
 
 
-def example_pills(label: str, examples: list[str], key: str, input_key: str, suffix: str = "") -> None:
-    """Examples to pick from; picking one puts it (without ``suffix``) into the text box ``input_key``."""
+def example_pills(label: str, examples: list[str], key: str, input_key: str, suffix: str = "", format_func=str) -> None:
+    """Examples to pick from; picking one puts it (without ``suffix``) into the text box ``input_key``.
+
+    ``format_func``: how a pill shows its example (a long review shortened), when not as it is.
+    """
 
     def use() -> None:
         picked = st.session_state.get(key)
         if picked:
             st.session_state[input_key] = picked.removesuffix(suffix)
 
-    st.pills(label, examples, key=key, on_change=use, wrap=True)  # in a column they would scroll, hiding some
+    # wrap: in a column they would scroll, hiding some
+    st.pills(label, examples, key=key, on_change=use, wrap=True, format_func=format_func)
 
 
 def heatmap_chart(alignment: Alignment, key: str, title: str = "", compact: bool = False, **kwargs) -> None:

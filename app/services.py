@@ -665,3 +665,153 @@ def encoder_rollout(name: str, text: str) -> np.ndarray:
     from models.transformer import attention_rollout
 
     return attention_rollout(transformer_maps(name, text).encoder_self.mean(axis=1))
+
+
+# --------------------------------------------------------------------------- reviews (/classify)
+# The review classifiers (kind "classifier", models/classifier.py): a label with its probability, attention per
+# word (None for the no-attention baseline), Integrated Gradients per word, and the per-review tests of whether
+# the attention explains the decision. Every result is data, cached by model and text, copied per call.
+
+MAX_REVIEW_CHARS = 20_000  # longer pastes are refused; up to this a long review is read in part (with a notice)
+REVIEW_SCRIPTS = {"ko": "HANGUL", "en": "LATIN"}  # a card's language -> the Unicode script of its letters
+
+if TYPE_CHECKING:
+    from models.results import AttentionPermutation, Classification, Erasure
+
+
+def review_models() -> list[registry.ModelEntry]:
+    """The shipped review classifiers (cards only), in the catalog's order."""
+    return [e for e in model_catalog() if e.kind == "classifier"]
+
+
+def check_review(model: Any, text: str, language: str) -> InputProblem | None:
+    """None when ``model`` (trained on reviews in ``language``) can read ``text``; else what is wrong.
+
+    Empty (info); more than MAX_REVIEW_CHARS characters; no letter or digit at all (only emoji or symbols);
+    letters, but none of the model's script (English into the Korean model); characters its tokenizer cannot
+    cover (a warning: the rest is read).
+    """
+    if len(text) > MAX_REVIEW_CHARS:
+        return InputProblem(ProblemKind.TOO_LONG, params={"n": len(text), "limit": MAX_REVIEW_CHARS})
+    if not text.strip():
+        return InputProblem(ProblemKind.EMPTY, "info")
+    categories = [unicodedata.category(c)[0] for c in text]
+    if "L" not in categories and "N" not in categories:
+        return InputProblem(ProblemKind.NO_WORDS)
+    script = REVIEW_SCRIPTS.get(language)
+    letters = [c for c, cat in zip(text, categories, strict=True) if cat == "L"]
+    if script and letters and not any(script in unicodedata.name(c, "") for c in letters):
+        return InputProblem(ProblemKind.UNSEEN_LANGUAGE, params={"language": language})
+    check = model.check_input(text)
+    if check is not None and check.kind is ProblemKind.UNCOVERED:
+        return InputProblem(check.kind, "warning", params={"words": check.items})
+    if check is not None:
+        return InputProblem(check.kind, params={"n": check.count, "limit": check.limit})
+    return None
+
+
+def classify_review(name: str, text: str) -> Classification:
+    """Model ``name``'s label for ``text`` with attention and Integrated Gradients per token (``text`` must pass
+    ``check_review`` first; a long review is read in part: see ``Classification.truncated``)."""
+    return _classify_review(name, text)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _classify_review(name: str, text: str) -> Classification:
+    return load_model(name).model.classify([text], attributions=True)[0]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def review_permutation(name: str, text: str) -> AttentionPermutation:
+    """The permutation test on ``text`` (Jain & Wallace 2019): p of the label with its attention shuffled 100
+    times. Attention models only."""
+    return load_model(name).model.permutation_test(text)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def review_erasure(name: str, text: str) -> list[Erasure]:
+    """The text classified again without its most attended word, its highest-IG word and a random word."""
+    return load_model(name).model.erasure(text)
+
+
+def review_tau(result: Classification) -> float | None:
+    """Kendall's τ_b between the words' attention and their |Integrated Gradients| (None without attention, or
+    when either ranking is all ties, as for a one-word review)."""
+    from models.classifier import kendall_tau_b
+
+    if result.weights is None or result.attributions is None or len(result.words) < 2:
+        return None
+    tau = kendall_tau_b(result.per_word(result.weights), np.abs(result.per_word(result.attributions)))
+    return None if np.isnan(tau) else tau
+
+
+@dataclass(frozen=True)
+class ReviewScores:
+    """What a classifier's card says about it on its test set, beside its no-attention baseline."""
+
+    model: str
+    baseline: str | None
+    n: int
+    accuracy: float
+    baseline_accuracy: float | None
+    by_length: list[dict]  # {"words", "n", "model", "baseline"} per quartile of review length
+    explanations: dict  # the card's "explanations" (the attention model's, when the picked one is the baseline)
+
+
+def _baseline_of(card: dict) -> str | None:
+    """The no-attention baseline a classifier's card compares itself with, if any."""
+    return card.get("metrics", {}).get("test", {}).get("baseline", {}).get("model")
+
+
+def review_scores(name: str) -> ReviewScores | None:
+    """The test numbers of ``name`` and its baseline, from the cards (the baseline's card is named by the
+    attention model's); None when the card has no test metrics."""
+    cards = {e.name: e.card for e in review_models()}
+    test = cards.get(name, {}).get("metrics", {}).get("test")
+    if not test:
+        return None
+    partner = next((n for n, c in cards.items() if _baseline_of(c) == name), None)
+    if partner is not None:  # ``name`` is a baseline: show it as its attention model's partner
+        return review_scores(partner)
+    base = test.get("baseline") or {}
+    base_rows = {row["words"]: row["accuracy"] for row in base.get("by_length", [])}
+    rows = [
+        {"words": r["words"], "n": r["n"], "model": r["accuracy"], "baseline": base_rows.get(r["words"])}
+        for r in test.get("by_length", [])
+    ]
+    return ReviewScores(
+        model=name,
+        baseline=base.get("model"),
+        n=int(test.get("n", 0)),
+        accuracy=float(test["accuracy"]),
+        baseline_accuracy=base.get("accuracy"),
+        by_length=rows,
+        explanations=test.get("explanations", {}),
+    )
+
+
+# --------------------------------------------------------------------------- the shapes world: what-if answers
+
+
+def word_kind(word: str) -> str | None:
+    """ "colour", "shape" or "size" for a word of the shapes world, else None."""
+    return "colour" if word in COLOURS else "shape" if word in SHAPES else "size" if word in SIZES else None
+
+
+def object_at(scene: Scene, row: int, col: int, side: int) -> Any:
+    """The scene's object whose box holds the centre of region (row, col) of a side × side grid, or None."""
+    x, y = (col + 0.5) * scene.size / side, (row + 0.5) * scene.size / side
+    return next((o for o in scene.objects if o.box[0] <= x < o.box[2] and o.box[1] <= y < o.box[3]), None)
+
+
+def colour_swap_example(scene: Scene, words: list[str], side: int) -> tuple[int, int, int, str] | None:
+    """The lecture's what-if on a scene: the caption's first colour word, and the centre region of an object of
+    another colour — (word index, row, column, that colour) — or None when the scene has no such pair."""
+    step = next((i for i, w in enumerate(words) if word_kind(w) == "colour"), None)
+    other = next((o for o in scene.objects if step is not None and o.colour != words[step]), None)
+    if other is None:
+        return None
+    x0, y0, x1, y1 = other.box
+    row = min(int((y0 + y1) / 2 * side / scene.size), side - 1)
+    col = min(int((x0 + x1) / 2 * side / scene.size), side - 1)
+    return step, row, col, other.colour

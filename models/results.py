@@ -59,6 +59,8 @@ class ProblemKind(StrEnum):
     TOO_LONG_PIECES = "too_long_pieces"  # count word pieces, at most limit
     UNKNOWN_CHARS = "unknown_chars"  # items: characters the model has never seen
     UNCOVERED = "uncovered"  # items: words with characters the tokenizer cannot cover (still decoded: a note)
+    NO_WORDS = "no_words"  # only symbols, emoji or punctuation: not one letter or digit
+    UNSEEN_LANGUAGE = "unseen_language"  # letters, but none of the script of the language the model read
     IMAGE_EMPTY = "image_empty"
     IMAGE_TOO_BIG = "image_too_big"  # count bytes, limit bytes
     IMAGE_BOMB = "image_bomb"  # items: (width, height)

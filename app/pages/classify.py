@@ -1,0 +1,335 @@
+"""/classify: type a movie review (Korean or English) and see the label a BiLSTM gives it, every word tinted by
+the attention that pooled it or by Integrated Gradients, and three tests of whether that attention explains the
+decision (Jain & Wallace 2019, "Attention is not Explanation"; Wiegreffe & Pinter 2019, "Attention is not not
+Explanation")."""
+
+import streamlit as st
+
+from app import components, presenter, services
+from app.charts import reviews, theme
+from app.examples import REVIEW_EXAMPLES
+from app.i18n import current_language, t
+
+lang = current_language()  # format_funcs may be called after the run (AppTest): fix the language now
+entries = services.review_models()
+if not entries:
+    st.title(t("classify.title"))
+    st.error(t("errors.no_models", task="classify"))
+    st.stop()
+cards = {e.name: e.card for e in entries}
+names = list(cards)
+attention_models = [n for n in names if cards[n]["config"].get("attention", "none") != "none"]
+
+
+def language_of(name: str) -> str:
+    return cards[name].get("language", "")
+
+
+def default_model() -> str:
+    """An attention model in the reader's language if there is one, else the first attention model."""
+    return next((n for n in attention_models if language_of(n) == lang), (attention_models or names)[0])
+
+
+def short(text: str, limit: int = 24) -> str:
+    """An example as its pill shows it."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+if st.session_state.get("classify_model") not in names:
+    st.session_state["classify_model"] = default_model()
+st.title(t("classify.title"))
+st.caption(t("classify.intro"))
+left, right = st.columns([3, 2], gap="large")
+with right:
+    name = st.selectbox(
+        t("classify.model_label"), names, key="classify_model", format_func=lambda n: cards[n].get("title", n)
+    )
+    language = language_of(name)
+    gauge_slot = st.empty()
+examples = REVIEW_EXAMPLES.get(language, [])
+input_key = f"classify_text_{language}"  # each language keeps its own text
+st.session_state.setdefault(input_key, examples[0] if examples else "")
+with left:
+    typed = st.text_area(
+        t("classify.input_label", language=t(f"classify.language_{language}")),
+        key=input_key,
+        height=90,
+        max_chars=services.MAX_REVIEW_CHARS,
+    )
+text = services.tidy(typed)
+model = services.require_model(name)
+
+
+def problem_message(problem: services.InputProblem) -> str:
+    """The problem worded for a review (the shared messages speak of dates)."""
+    params = dict(problem.params)
+    if "language" in params:
+        params["language"] = t(f"classify.language_{params['language']}")
+    if "words" in params:
+        params["words"] = ", ".join(f"“{w}”" for w in params["words"])
+    kind = problem.kind.value
+    if kind in ("empty", "too_long", "no_words", "unseen_language", "uncovered"):
+        return t(f"classify.problem_{kind}", **params)
+    return problem.message
+
+
+def offer_other_model(problem: services.InputProblem) -> None:
+    """Under "a language the model never saw": a button for an attention model in another language."""
+    other = next((n for n in attention_models if language_of(n) != language), None)
+    if problem.kind.value != "unseen_language" or other is None:
+        return
+
+    def switch() -> None:
+        st.session_state[f"classify_text_{language_of(other)}"] = typed
+        st.session_state["classify_model"] = other
+
+    st.button(t("classify.use_other", title=cards[other].get("title", other)), key="classify_other", on_click=switch)
+
+
+problem = services.check_review(model, text, language)
+if problem is not None:
+    services.show_problem(problem, problem_message(problem))
+    if problem.level != "warning":
+        offer_other_model(problem)
+        st.stop()
+result = services.classify_review(name, text)
+labels = [t(f"classify.label_{label}") for label in result.labels]
+right_share = float(result.probs[-1])  # the bar fills from the right with the last label's p (positive)
+gauge_slot.markdown(
+    reviews.gauge_html(labels[result.probs.argmax()], result.confidence, right_share, labels[0], labels[-1]),
+    unsafe_allow_html=True,
+)
+if result.truncated:
+    head = result.gap or result.n_read
+    st.info(
+        t(
+            "classify.truncated",
+            read=result.n_read,
+            total=result.n_total,
+            head=head,
+            tail=result.n_read - head,
+            skipped=result.n_total - result.n_read,
+        )
+    )
+
+
+def tinted(values, diverging: bool, font_rem: float) -> None:
+    """The review, each word tinted by ``values`` (per word), a hover tip per word."""
+    attention = result.per_word(result.weights) if result.has_attention else None
+    ig = result.per_word(result.attributions)
+    tips = [
+        t("classify.tip", a=attention[i], g=ig[i]) if attention is not None else t("classify.tip_ig", g=ig[i])
+        for i in range(len(result.words))
+    ]
+    gap_before = result.word_ids[result.gap] if result.gap else None
+    note = t("classify.gap_note", n=result.n_total - result.n_read)
+    st.markdown(
+        reviews.tinted_words_html(
+            result.words,
+            values,
+            diverging=diverging,
+            tips=tips,
+            gap_before=gap_before,
+            gap_note=note,
+            font_rem=font_rem,
+        ),
+        unsafe_allow_html=True,
+    )
+
+
+def attention_view(font_rem: float) -> None:
+    st.markdown(f"**{t('classify.attention_title')}**")
+    st.markdown(reviews.legend_html(t("classify.legend_attention")), unsafe_allow_html=True)
+    tinted(result.per_word(result.weights), False, font_rem)
+
+
+def ig_view(font_rem: float) -> None:
+    predicted = labels[result.probs.argmax()]
+    st.markdown(f"**{t('classify.ig_title')}**")
+    legend = reviews.legend_html(
+        t("classify.legend_ig", label=predicted),
+        diverging=True,
+        against=t("classify.legend_against", label=predicted),
+        toward=t("classify.legend_for", label=predicted),
+    )
+    st.markdown(legend, unsafe_allow_html=True)
+    tinted(result.per_word(result.attributions), True, font_rem)
+
+
+def view_picker() -> str:
+    """Under the gauge: tint by attention, by IG, or both side by side (the baseline has only IG)."""
+    if not result.has_attention:
+        return "ig"
+    st.session_state.setdefault("classify_view", "both")
+    return st.segmented_control(
+        t("classify.view_label"),
+        ["both", "attention", "ig"],
+        key="classify_view",
+        required=True,
+        format_func=lambda v: t(f"classify.view_{v}", lang=lang),
+    )
+
+
+def word_views(view: str) -> None:
+    """Attention and IG tints side by side (columns stack on a narrow screen), or the one picked."""
+    if not result.has_attention:
+        st.info(t("classify.no_attention_note"))
+    if view == "both":
+        columns = presenter.columns(2, gap="large")
+        with columns[0]:
+            attention_view(1.3)
+        with columns[1]:
+            ig_view(1.3)
+    elif view == "attention":
+        attention_view(1.6)
+    else:
+        ig_view(1.6)
+
+
+with left:
+    view = view_picker()
+word_views(view)
+components.example_pills(t("classify.examples"), examples, f"classify_example_{language}", input_key, "", short)
+csv_col, json_col, credit = st.columns([1.5, 1.5, 3], vertical_alignment="center")
+csv_col.download_button(
+    t("classify.download_csv"),
+    lambda: reviews.review_csv(result),
+    file_name=f"{name}-words.csv",
+    mime="text/csv",
+    key="classify_dl_csv",
+    icon=":material/table:",
+)
+json_col.download_button(
+    t("classify.download_json"),
+    lambda: reviews.review_json(result, model=name, input=text),
+    file_name=f"{name}-words.json",
+    mime="application/json",
+    key="classify_dl_json",
+    icon=":material/data_object:",
+)
+if language in ("ko", "en"):
+    credit.caption(t(f"classify.examples_credit_{language}") + " · " + cards[name].get("credit", ""))
+scores_of_card = services.review_scores(name)
+card_explanations = scores_of_card.explanations if scores_of_card is not None else {}
+
+
+def tau_part() -> None:
+    """Kendall τ between this review's attention and |IG|, beside the card's median; what τ means."""
+    number, words = st.columns([2, 3], gap="large")
+    tau = services.review_tau(result)
+    number.metric(t("classify.tau_label"), f"{tau:+.2f}" if tau is not None else t("classify.tau_none"))
+    median = card_explanations.get("kendall_tau_attention_vs_abs_ig_median")
+    if median is not None:
+        number.caption(t("classify.tau_card", n=f"{card_explanations.get('n', 0):,}", median=median))
+    words.write(t("classify.tau_explain"))
+
+
+def permutation_part() -> None:
+    """The shuffle histogram, its median |Δp| and flip rate; what they mean."""
+    test = services.review_permutation(name, text)
+    chart, words = presenter.columns([3, 2], gap="large")
+    fig = reviews.permutation_figure(
+        test, x_title=t("classify.perm_x"), y_title=t("classify.perm_y"), own=t("classify.perm_own")
+    )
+    with chart:
+        st.markdown(f"**{t('classify.perm_title')}**")
+        st.plotly_chart(presenter.fit(fig), key="classify_perm", config=theme.png_config(f"{name}-permutation"))
+    with words:
+        a, b = st.columns(2)
+        a.metric(t("classify.perm_median"), f"{test.median_change:.3f}")
+        b.metric(t("classify.perm_flip"), f"{test.flip_rate:.0%}")
+        median = card_explanations.get("permutation_abs_change_median")
+        if median is not None:
+            st.caption(t("classify.perm_card", n=f"{card_explanations.get('n', 0):,}", median=median))
+        st.write(t("classify.perm_explain"))
+
+
+def erasure_part() -> None:
+    """The review without its top-attention, top-IG and a random word: which moved the decision most."""
+    rows = services.review_erasure(name, text)
+    table_col, words = presenter.columns([3, 2], gap="large")
+    table = [
+        {
+            t("classify.erasure_by"): t(f"classify.erasure_by_{r.chosen_by}"),
+            t("classify.erasure_word"): r.word,
+            t("classify.erasure_after"): round(r.p_after, 3),
+            t("classify.erasure_change"): round(r.p_after - r.p_before, 3),
+            t("classify.erasure_flipped"): "✓" if r.flipped else "✗",
+        }
+        for r in rows
+    ]
+    most = max(rows, key=lambda r: abs(r.p_after - r.p_before))
+    by = t(f"classify.erasure_by_{most.chosen_by}")
+    label = labels[result.probs.argmax()]
+    with table_col:
+        st.markdown(f"**{t('classify.erasure_title')}**")
+        st.dataframe(table, hide_index=True, width="stretch")
+    with words:
+        st.write(t("classify.erasure_most", word=most.word, by=by, label=label, change=most.p_after - most.p_before))
+        st.write(t("classify.erasure_explain"))
+
+
+def review_tests() -> None:
+    """This review's three tests, one row each: the number or chart, and two sentences on what it means."""
+    if not result.has_attention:
+        st.info(t("classify.no_attention_tests"))
+        erasure_part()
+        return
+    tau_part()
+    st.divider()
+    permutation_part()
+    st.divider()
+    erasure_part()
+
+
+def model_numbers() -> None:
+    """The card's test numbers: accuracy beside the baseline, by length, and the explanation aggregates."""
+    scores = services.review_scores(name)
+    if scores is None:
+        st.info(t("classify.no_scores"))
+        return
+    st.write(t("classify.model_intro", n=f"{scores.n:,}", model=scores.model, baseline=scores.baseline or "—"))
+    columns = st.columns(4)
+    columns[0].metric(t("classify.acc_model"), f"{scores.accuracy:.1%}")
+    if scores.baseline_accuracy is not None:
+        columns[1].metric(t("classify.acc_baseline"), f"{scores.baseline_accuracy:.1%}")
+    found = scores.explanations
+    if found.get("kendall_tau_attention_vs_abs_ig_median") is not None:
+        columns[2].metric(t("classify.card_tau"), f"{found['kendall_tau_attention_vs_abs_ig_median']:+.2f}")
+    if found.get("permutation_abs_change_median") is not None:
+        columns[3].metric(t("classify.card_perm"), f"{found['permutation_abs_change_median']:.3f}")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.markdown(f"**{t('classify.by_length_title')}**")
+        rows = [
+            {
+                t("classify.col_words"): r["words"],
+                t("classify.col_n"): r["n"],
+                t("classify.col_model"): f"{r['model']:.1%}",
+                t("classify.col_baseline"): "" if r["baseline"] is None else f"{r['baseline']:.1%}",
+            }
+            for r in scores.by_length
+        ]
+        st.dataframe(rows, hide_index=True, width="stretch")
+    with right:
+        st.markdown(f"**{t('classify.flip_title')}**")
+        flips = found.get("erasure_flip_rate", {})
+        st.dataframe(
+            [
+                {t("classify.col_chosen"): t(f"classify.erasure_by_{k}"), t("classify.col_flip_rate"): f"{v:.1%}"}
+                for k, v in flips.items()
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(t("classify.explain_title", n=found.get("n", 0)))
+    st.write(t("classify.card_explain"))
+
+
+tab_review, tab_model = st.tabs([t("classify.tab_review"), t("classify.tab_model")])
+with tab_review:
+    review_tests()
+with tab_model:
+    model_numbers()
+with st.expander(t("classify.how_title"), icon=":material/help:"):
+    st.markdown(t("classify.how_body"))
