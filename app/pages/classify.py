@@ -5,7 +5,7 @@ Explanation")."""
 
 import streamlit as st
 
-from app import components, presenter, services
+from app import components, links, presenter, services, share
 from app.charts import reviews, theme
 from app.examples import REVIEW_EXAMPLES
 from app.i18n import current_language, t
@@ -35,9 +35,21 @@ def short(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+VIEWS = ("both", "attention", "ig")
+LINK_TEXT_CHARS = 2_000  # a longer review is left out of the link (the rest of the view is kept)
+link = links.Link(
+    "classify", {"model": share.Choice(tuple(names)), "text": share.Text(LINK_TEXT_CHARS), "view": share.Choice(VIEWS)}
+)
+given = link.incoming()
+if "model" in given:
+    st.session_state["classify_model"] = given["model"]
+if "view" in given:
+    st.session_state["classify_view"] = given["view"]
 if st.session_state.get("classify_model") not in names:
     st.session_state["classify_model"] = default_model()
-st.title(t("classify.title"))
+head, share_slot = st.columns([3, 1], vertical_alignment="center")
+head.title(t("classify.title"))
+share_slot = share_slot.empty()  # drawn again once the whole view is known (one popover, replaced)
 st.caption(t("classify.intro"))
 left, right = st.columns([3, 2], gap="large")
 with right:
@@ -48,6 +60,8 @@ with right:
     gauge_slot = st.empty()
 examples = REVIEW_EXAMPLES.get(language, [])
 input_key = f"classify_text_{language}"  # each language keeps its own text
+if "text" in given:
+    st.session_state[input_key] = given["text"]
 st.session_state.setdefault(input_key, examples[0] if examples else "")
 with left:
     typed = st.text_area(
@@ -57,6 +71,8 @@ with left:
         max_chars=services.MAX_REVIEW_CHARS,
     )
 text = services.tidy(typed)
+link.keep(model=name, text=typed if len(typed) <= LINK_TEXT_CHARS else None)
+link.share_button(share_slot)
 model = services.require_model(name)
 
 
@@ -163,7 +179,7 @@ def view_picker() -> str:
     st.session_state.setdefault("classify_view", "both")
     return st.segmented_control(
         t("classify.view_label"),
-        ["both", "attention", "ig"],
+        list(VIEWS),
         key="classify_view",
         required=True,
         format_func=lambda v: t(f"classify.view_{v}", lang=lang),
@@ -188,6 +204,8 @@ def word_views(view: str) -> None:
 
 with left:
     view = view_picker()
+link.keep(view=view)
+link.share_button(share_slot)
 word_views(view)
 components.example_pills(t("classify.examples"), examples, f"classify_example_{language}", input_key, "", short)
 csv_col, json_col, credit = st.columns([1.5, 1.5, 3], vertical_alignment="center")

@@ -4,11 +4,12 @@ become messages (never a traceback)."""
 import re
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from app import services
 from app.i18n import t
 from models import registry
-from tests.app.conftest import assert_clean, open_app
+from tests.app.conftest import ROOT, assert_clean, open_app
 
 REVIEW_KO = "발연기 도저히 못보겠다 진짜 이렇게 연기를 못할거라곤 상상도 못했네"
 ENGLISH = "A wonderful film. I loved every minute of it."
@@ -144,3 +145,15 @@ def test_english_model_labels_an_english_review_and_korean_is_refused():
     at.text_area(key="classify_text_en").set_value(REVIEW_KO).run()
     assert_clean(at, errors=True)
     assert "English reviews only" in at.error[0].value
+
+
+def test_a_shared_link_opens_the_same_review_model_and_view():
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.query_params.update({"model": "classify-nsmc-none", "text": REVIEW_KO, "view": "ig"})
+    at.run()
+    at.switch_page("app/pages/classify.py").run()
+    assert_clean(at)
+    assert at.selectbox(key="classify_model").value == "classify-nsmc-none"
+    assert at.text_area(key="classify_text_ko").value == REVIEW_KO
+    assert label_of(at) == "negative"

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from models import registry
 from tests.e2e.conftest import assert_no_exception
-from tests.e2e.harness import rerun, wait_until_idle
+from tests.e2e.harness import wait_until_idle
 
 CLASSIFIERS = {e.name: e.card for e in registry.catalog() if e.kind == "classifier"}
 ENGLISH_MODEL = next((n for n, c in CLASSIFIERS.items() if c.get("language") == "en" and n.endswith("imdb")), None)
@@ -42,10 +42,13 @@ def test_korean_interface_and_english_into_the_korean_model(page):
 
 @pytest.mark.skipif(ENGLISH_MODEL is None, reason="no English review classifier in assets/models yet")
 def test_english_review_with_the_english_model(page):
-    page.open("/classify")
-    page.get_by_test_id("stSelectbox").first.click()
-    with rerun(page):
-        page.get_by_role("option", name=CLASSIFIERS[ENGLISH_MODEL]["title"]).click()
+    page.open("/classify")  # an English reader starts on an English model, when there is one
+    picker = page.get_by_test_id("stSelectbox").first
+    title = CLASSIFIERS[ENGLISH_MODEL]["title"]
+    if title not in picker.inner_text():
+        picker.click()
+        page.get_by_role("option", name=title).click()
+    expect(page.get_by_label("A movie review in English")).to_be_visible(timeout=60_000)
     wait_until_idle(page)
     type_review(page, "A movie review in English", "A wonderful film. I loved every minute of it.")
     review = page.get_by_test_id("al-review").first
