@@ -13,7 +13,20 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-__all__ = ["MAX_POINTS", "QUESTIONS", "TOP_K", "Question", "Round", "Score", "pick_examples", "pick_step", "score"]
+__all__ = [
+    "MAX_POINTS",
+    "QUESTIONS",
+    "TOP_K",
+    "Question",
+    "RegionScore",
+    "Round",
+    "Score",
+    "pick_examples",
+    "pick_step",
+    "pick_word",
+    "score",
+    "score_region",
+]
 
 QUESTIONS = 5  # questions in a round
 TOP_K = 3  # a guess among the k tokens with the most weight earns a point
@@ -110,3 +123,53 @@ def score(row: np.ndarray, guess: int) -> Score:
     best = int(np.argmax(row))
     rank = 1 + int((row > row[guess]).sum())
     return Score(guess, rank, float(row[guess]), best, float(row[best]))
+
+
+REGION_SHARE = 0.1  # /image: a guess among the regions holding the top tenth of the weight ranks earns a point
+
+
+@dataclass(frozen=True)
+class RegionScore:
+    """How good one guess of a region was (/image): ``rank`` among all regions, and whether it touches the peak."""
+
+    guess: tuple[int, int]  # (row, column)
+    rank: int  # 1: the region with the most weight
+    weight: float
+    best: tuple[int, int]
+    best_weight: float
+    regions: int  # how many regions the grid has
+
+    @property
+    def near_peak(self) -> bool:
+        """The guess is the peak region or one of its eight neighbours."""
+        return max(abs(self.guess[0] - self.best[0]), abs(self.guess[1] - self.best[1])) <= 1
+
+    @property
+    def in_top_k(self) -> bool:
+        return self.near_peak or self.rank <= max(1, round(REGION_SHARE * self.regions))
+
+    @property
+    def points(self) -> int:
+        return MAX_POINTS if self.near_peak else 1 if self.in_top_k else 0
+
+
+def score_region(weights: np.ndarray, row: int, col: int) -> RegionScore:
+    """Score a guessed region (row, col) against one word's map ``weights`` (h, w)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.ndim != 2 or not (0 <= row < weights.shape[0] and 0 <= col < weights.shape[1]):
+        raise ValueError(f"region ({row}, {col}) is not on a map of shape {weights.shape}")
+    best = tuple(int(v) for v in np.unravel_index(int(np.argmax(weights)), weights.shape))
+    rank = 1 + int((weights > weights[row, col]).sum())
+    return RegionScore((row, col), rank, float(weights[row, col]), best, float(weights[best]), weights.size)
+
+
+def pick_word(weights: np.ndarray, words: Sequence[str], seed: int, skip: Sequence[str] = ()) -> int:
+    """/image: a word to ask about — one that names something (not in ``skip``) and whose map has a clear peak
+    (its peak region holds at least 3 × the uniform weight), when there is one."""
+    weights = np.asarray(weights, dtype=np.float64)  # (words, h, w)
+    if weights.ndim != 3 or weights.shape[0] != len(words) or not len(words):
+        raise ValueError(f"expected one (h, w) map per word, got {weights.shape} for {len(words)} words")
+    uniform = 1.0 / (weights.shape[1] * weights.shape[2])
+    named = [i for i, w in enumerate(words) if w not in skip]
+    clear = [i for i in named if weights[i].max() >= 3 * uniform]
+    return random.Random(seed).choice(clear or named or list(range(len(words))))

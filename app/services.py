@@ -510,6 +510,103 @@ def word_hits(result: VisualAttention, scene: _shapes.Scene) -> list[bool | None
     return hits
 
 
+# --------------------------------------------------------------------------- photo captioners (/image)
+
+ASSETS_ROOT = Path(__file__).resolve().parents[1] / "assets"
+
+
+def image_models() -> list[registry.ModelEntry]:
+    """Every shipped captioner, in menu order: the shapes world first, then photo models."""
+    entries = [e for e in model_catalog() if e.kind == "captioner"]
+    return sorted(entries, key=lambda e: (e.task != "caption", e.card.get("order", 0), e.name))
+
+
+@dataclass(frozen=True)
+class GalleryPhoto:
+    """One of the photos shipped for a photo model: its file, land-use class and a person's caption."""
+
+    path: Path
+    label: str
+    caption: str
+
+
+@st.cache_data(show_spinner=False)
+def photo_gallery(name: str) -> tuple[list[GalleryPhoto], str]:
+    """The photos model ``name``'s card points to (``"gallery"``: a folder of assets/ with gallery.json), and
+    their credit; ([], "") for a model without a gallery."""
+    folder = next((e.card.get("gallery") for e in model_catalog() if e.name == name), None)
+    listing = ASSETS_ROOT / folder / "gallery.json" if folder else None
+    if listing is None or not listing.is_file():
+        return [], ""
+    data = json.loads(listing.read_text(encoding="utf-8"))
+    photos = [
+        GalleryPhoto(listing.parent / g["file"], g.get("label", g["class"]), g["caption"]) for g in data["images"]
+    ]
+    return photos, data.get("credit", "")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def gallery_image(path: Path) -> Image.Image:
+    """A gallery photo, decoded once."""
+    return to_rgb(Image.open(path))
+
+
+def aerial_check(name: str, image: Image.Image) -> Any:
+    """Whether ``image`` looks like the aerial photos model ``name`` learned from (``AerialCheck``), or None for a
+    model that keeps no such rule."""
+    return _aerial_check(name, image_key(image), image)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _aerial_check(name: str, key: str, _image: Image.Image) -> Any:
+    model = load_model(name).model
+    return model.aerial_check([_image])[0] if getattr(model.cfg, "aerial_components", 0) else None
+
+
+def word_deletion(name: str, image: Image.Image, draws: int = 10) -> list:
+    """The deletion test on ``image``'s best caption (``WordDeletion`` per content word): does blanking the
+    10 % a word looked at most hurt that word more than blanking random areas of the same shape?"""
+    return _word_deletion(name, image_key(image), draws, image)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _word_deletion(name: str, key: str, draws: int, _image: Image.Image) -> list:
+    return load_model(name).model.deletion(_image, draws=draws, seed=0)
+
+
+def caption_forced(name: str, image: Image.Image, step: int, weights: tuple[float, ...]) -> VisualAttention:
+    """Greedy caption of ``image`` with word ``step`` (0-based) looking with ``weights`` (the grid's regions row
+    by row, summing to 1) instead of its own softmax; the words before are written as they were."""
+    return _caption_forced(name, image_key(image), step, weights, image)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _caption_forced(name: str, key: str, step: int, weights: tuple[float, ...], _image: Image.Image):
+    from models.results import ForcedAttention
+
+    model = load_model(name).model
+    side = model.cfg.grid
+    edit = ForcedAttention(step, np.asarray(weights, dtype=np.float64).reshape(side, side))
+    return model.caption([_image], beam_width=1, force=edit)[0][0]
+
+
+def caption_search(name: str, image: Image.Image, beam_width: int) -> list[VisualAttention]:
+    """Like ``caption_image``, the best caption carrying the beam search as it ran (``VisualAttention.tree``)."""
+    return _caption_search(name, image_key(image), beam_width, image)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _caption_search(name: str, key: str, beam_width: int, _image: Image.Image) -> list[VisualAttention]:
+    return load_model(name).model.caption([_image], beam_width=beam_width, with_tree=True)[0]
+
+
+def named_words(words: list[str]) -> list[int]:
+    """The positions of the caption's words that name something (not "a", "of", "with", ...)."""
+    from models.metrics import content_words
+
+    return content_words(words)
+
+
 # --------------------------------------------------------------------------- the shapes world (/image)
 
 Scene = _shapes.Scene
@@ -756,6 +853,7 @@ class ReviewScores:
     baseline_accuracy: float | None
     by_length: list[dict]  # {"words", "n", "model", "baseline"} per quartile of review length
     explanations: dict  # the card's "explanations" (the attention model's, when the picked one is the baseline)
+    attention: bool = True  # False when ``model`` is itself a baseline (its attention model not shipped yet)
 
 
 def _baseline_of(card: dict) -> str | None:
@@ -787,6 +885,7 @@ def review_scores(name: str) -> ReviewScores | None:
         baseline_accuracy=base.get("accuracy"),
         by_length=rows,
         explanations=test.get("explanations", {}),
+        attention=cards[name].get("config", {}).get("attention", "none") != "none",
     )
 
 

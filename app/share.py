@@ -185,6 +185,7 @@ TF_TABS = ("one", "grid", "lines", "compare")
 MAX_TEXT = 300  # the /text box takes at most this many characters
 MAX_TOKENS = 400  # more input tokens than any model reads
 MAX_STEPS = 200  # more output steps than any model writes
+MAX_GRID = 64  # more regions across than any captioner's grid
 
 
 def text_fields(tasks: tuple[str, ...], models: tuple[str, ...]) -> dict[str, Field]:
@@ -223,10 +224,14 @@ def math_fields(models: tuple[str, ...]) -> dict[str, Field]:
 
 
 def image_fields(models: tuple[str, ...], pictures: int) -> dict[str, Field]:
-    """/image: the model, the gallery picture (1-based), the word, the beam width."""
+    """/image: the model, the gallery picture (1-based), the word, the beam width, the what-if edit."""
     return {
         "model": Choice(models),
         "pick": Integer(1, pictures),
         "word": Integer(1, MAX_STEPS),
         "beam": Integer(1, 10),
+        "edit": Integer(1, MAX_STEPS),  # the what-if: which word is edited
+        "row": Integer(1, MAX_GRID),  # ... made to look at this region
+        "col": Integer(1, MAX_GRID),
+        "patch": Integer(1, 5),  # ... spread over patch × patch regions around it
     }

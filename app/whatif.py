@@ -12,7 +12,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Edit", "changed_positions", "day_digit_example", "one_hot", "option_labels", "read_weights"]
+__all__ = [
+    "PATCHES",
+    "Edit",
+    "changed_positions",
+    "day_digit_example",
+    "one_hot",
+    "option_labels",
+    "read_weights",
+    "region_weights",
+]
+
+PATCHES = (1, 3, 5)  # /image: a word's attention put on one region, or spread evenly over a square around it
 
 DECIMALS = 4  # weights typed by hand are kept to this many decimals (what a shared link carries)
 SPACE = "␣"  # how a space token is shown (as on the heatmap axes)
@@ -114,3 +125,16 @@ def option_labels(tokens: Sequence[str]) -> list[str]:
         labels.append(shown + INVISIBLE * seen.get(shown, 0))
         seen[shown] = seen.get(shown, 0) + 1
     return labels
+
+
+def region_weights(side: int, row: int, col: int, patch: int = 1) -> tuple[float, ...]:
+    """/image: all of a word's attention spread evenly over the ``patch`` × ``patch`` regions around (row, col) of
+    a side × side grid (cut at the border), as side² weights row by row."""
+    if not (0 <= row < side and 0 <= col < side):
+        raise ValueError(f"region ({row}, {col}) is not on the {side} × {side} grid")
+    if patch < 1 or patch % 2 == 0:
+        raise ValueError(f"the patch must be an odd number of regions across, got {patch}")
+    half = patch // 2
+    cells = [(r, c) for r in range(row - half, row + half + 1) for c in range(col - half, col + half + 1)]
+    inside = {r * side + c for r, c in cells if 0 <= r < side and 0 <= c < side}
+    return tuple(1.0 / len(inside) if k in inside else 0.0 for k in range(side * side))

@@ -38,6 +38,15 @@ def quality(e: registry.ModelEntry) -> str:
             f"BLEU-4 {m.get('bleu4')}; pointing {pct(m.get('pointing_game'))}; "
             f"mass in box {pct(m.get('attention_correctness'))}"
         )
+    if e.task == "caption-aerial":
+        val, ucm, dl = m.get("rsicd_val", {}), m.get("ucm_test", {}), e.card.get("deletion", {})
+        cell = (
+            f"RSICD val ({val.get('n_images')} photos): BLEU-4 {val.get('bleu4')}, CIDEr {val.get('cider')}, "
+            f"{val.get('distinct_captions')} distinct captions; UCM test BLEU-4 {ucm.get('bleu4')}"
+        )
+        if dl:
+            cell += f"; deletion: attended area hurts more for {pct(dl.get('attended_hurts_more'))} of {dl.get('words')} words"
+        return cell
     if e.task.startswith("experiment"):
         lt = m.get("longest_third", {})
         return f"exact {pct(lt.get('exact'))} on lengths ≥ {m.get('longest_third_from')}"

@@ -50,8 +50,8 @@ def node_label(token: str) -> str:
     return EOS_SHOWN if token == EOS else theme.show_token(token)
 
 
-def _prefix(tree: SearchTree, index: int) -> str:
-    return "".join(node_label(tree.nodes[i].token) for i in tree.path(index))
+def _prefix(tree: SearchTree, index: int, joiner: str = "") -> str:
+    return joiner.join(node_label(tree.nodes[i].token) for i in tree.path(index))
 
 
 def _lines(xs, ys, line: dict) -> go.Scatter:
@@ -76,8 +76,10 @@ def beam_tree(
     hover: str = "{prefix} · log p = {logprob:.3f} · {status}",
     title: str = "",
     x_title: str = "step",
+    joiner: str = "",
 ) -> go.Figure:
-    """The search tree; ``selected`` (a node index) has its path from the root drawn thick."""
+    """The search tree; ``selected`` (a node index) has its path from the root drawn thick. ``joiner`` goes
+    between the tokens of a prefix in the hover text (" " for words)."""
     names = status_names or {s: s for s in STYLES}
     x, y = layout(tree)
     fig = go.Figure()
@@ -92,7 +94,7 @@ def beam_tree(
     for status, style in STYLES.items():
         members = [i for i, n in enumerate(tree.nodes) if n.status == status]
         if members:
-            fig.add_trace(_nodes(tree, members, x, y, names.get(status, status), hover, style))
+            fig.add_trace(_nodes(tree, members, x, y, names.get(status, status), hover, style, joiner))
     if chosen:
         ring = {"size": 34, "color": "rgba(0,0,0,0)", "line": {"color": PATH_COLOUR, "width": 3}}
         ring_trace = go.Scatter(x=[x[selected]], y=[y[selected]], mode="markers", marker=ring, hoverinfo="skip")
@@ -101,23 +103,35 @@ def beam_tree(
     return fig
 
 
-def _nodes(tree: SearchTree, members: list[int], x, y, status: str, hover: str, style) -> go.Scatter:
+def _nodes(tree: SearchTree, members: list[int], x, y, status: str, hover: str, style, joiner: str) -> go.Scatter:
     colour, size, symbol, text_colour = style
     beside = symbol == "diamond"
+    words = bool(joiner)  # whole words do not fit inside a node: they go above it, smaller
     texts = [
-        hover.format(prefix=_prefix(tree, i) or "∅", logprob=tree.nodes[i].logprob, status=status) for i in members
+        hover.format(prefix=_prefix(tree, i, joiner) or "∅", logprob=tree.nodes[i].logprob, status=status)
+        for i in members
     ]
     return go.Scatter(
         x=x[members],
         y=y[members],
         mode="markers+text",
         name=status,
-        marker={"color": colour, "size": size, "symbol": symbol, "line": {"color": "white", "width": 1}},
+        marker={
+            "color": colour,
+            "size": size * 0.6 if words else size,
+            "symbol": symbol,
+            "line": {"color": "white", "width": 1},
+        },
         text=[node_label(tree.nodes[i].token) for i in members],
-        textposition="middle right" if beside else "middle center",
-        textfont={"family": theme.MONO_FAMILY, "size": theme.FONT_SIZE, "color": text_colour},
+        textposition="middle right" if beside else "top center" if words else "middle center",
+        textfont={
+            "family": theme.MONO_FAMILY,
+            "size": theme.FONT_SIZE - 2 if words else theme.FONT_SIZE,
+            "color": "#0f172a" if words and not beside else text_colour,
+        },
         hovertext=texts,
         hovertemplate="%{hovertext}<extra></extra>",
+        cliponaxis=False,  # a word above the top row stays whole
     )
 
 

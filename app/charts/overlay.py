@@ -20,9 +20,12 @@ from models.results import VisualAttention
 __all__ = [
     "COLOR_MAPS",
     "attention_overlay",
+    "blanked",
     "colorbar_html",
+    "framed",
     "maps_json",
     "overlay_grid",
+    "region_picker",
     "upsample_map",
     "word_chips_html",
 ]
@@ -140,3 +143,60 @@ def maps_json(result: VisualAttention, **extra: object) -> str:
         },
         ensure_ascii=False,
     )
+
+
+def blanked(image: Image.Image, mask: np.ndarray, scale: int = 2) -> Image.Image:
+    """``image`` with the pixels of ``mask`` (H, W bool) filled with its mean colour, as the deletion test
+    shows it to the model, outlined in red so that the blanked area can be seen; enlarged ``scale`` times."""
+    pixels = np.asarray(image.convert("RGB"), dtype=np.float32)  # (H, W, 3)
+    filled = np.where(mask[..., None], pixels.reshape(-1, 3).mean(0), pixels)
+    edge = mask ^ (np.roll(mask, 1, 0) & np.roll(mask, -1, 0) & np.roll(mask, 1, 1) & np.roll(mask, -1, 1))
+    filled[edge & mask] = (225, 29, 72)  # the area's border
+    out = Image.fromarray(filled.astype(np.uint8))
+    return out.resize((out.width * scale, out.height * scale), Image.Resampling.NEAREST)
+
+
+def region_picker(image: Image.Image, side: int, chosen: tuple[int, int] | None, patch: int = 1):
+    """A Plotly figure of ``image`` with a clickable point at the centre of each of its side × side regions
+    (customdata: row, column) and the chosen patch outlined: clicks on it come back to the page as a selection."""
+    import plotly.graph_objects as go
+
+    size = image.width
+    cell = size / side
+    rows, cols = np.divmod(np.arange(side * side), side)
+    fig = go.Figure()
+    fig.add_layout_image(  # the picture behind the points (an Image trace would take the clicks)
+        source=image.convert("RGB"), x=0, y=0, sizex=size, sizey=size, xref="x", yref="y", layer="below"
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=(cols + 0.5) * cell,
+            y=(rows + 0.5) * cell,
+            mode="markers",
+            marker={"symbol": "square", "size": 330 / side, "color": "rgba(255,255,255,0.02)"},  # ≈ a cell
+            customdata=np.stack([rows, cols], axis=1),
+            hovertemplate="row %{customdata[0]}, column %{customdata[1]}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    if chosen is not None:
+        r, c = chosen
+        half = patch // 2
+        x0, y0 = max(c - half, 0) * cell, max(r - half, 0) * cell
+        x1, y1 = min(c + half + 1, side) * cell, min(r + half + 1, side) * cell
+        fig.add_shape(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line={"color": "#e11d48", "width": 3})
+    fig.update_xaxes(visible=False, range=[0, size])
+    fig.update_yaxes(visible=False, range=[size, 0], scaleanchor="x")
+    fig.update_layout(
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=360, clickmode="event+select", plot_bgcolor="white"
+    )
+    return fig
+
+
+def framed(image: Image.Image, colour: str = "#1a56db") -> Image.Image:
+    """``image`` with a thick frame: the chosen picture of a strip of thumbnails."""
+    from PIL import ImageOps
+
+    border = max(4, image.width // 20)
+    inner = image.resize((image.width - 2 * border, image.height - 2 * border))
+    return ImageOps.expand(inner, border=border, fill=colour)

@@ -656,7 +656,7 @@ def _aerial_card(args, model: Captioner, result, times: dict, device, items, met
         data_note,
         kind="captioner",
         task="caption-aerial",
-        title="Aerial photo captioner (EfficientNet-Lite0 + LSTM with soft attention)",
+        title="Aerial photo captioner",
         config=config_dict(model.cfg),
     )
     card["encoder"] = {
@@ -686,4 +686,5 @@ def _aerial_card(args, model: Captioner, result, times: dict, device, items, met
         for name, m in metrics.items()
     }
     card["aerial_check"] = rule
+    card["gallery"] = "samples/aerial"  # the photos the app offers for this model (public domain, in assets/)
     return card

@@ -49,3 +49,36 @@ def test_corrupt_upload_gets_a_message_and_the_page_recovers(page):
     page.get_by_role("radio", name="Gallery").click()
     expect(page.get_by_test_id("al-caption").first).to_be_visible(timeout=60_000)
     assert_no_exception(page)
+
+
+def test_an_aerial_gallery_photo_gets_a_caption_and_overlays(page):
+    page.open("/image?model=caption-aerial")
+    page.get_by_test_id("stButtonGroup").get_by_text("river", exact=True).click()  # the photo strip's names
+    wait_until_idle(page)
+    caption = page.get_by_test_id("al-caption").first
+    expect(caption).to_contain_text("river", timeout=60_000)
+    words = caption.inner_text().split()
+    page.get_by_role("tab", name="All words").click()
+    overlays = page.locator('[data-testid="stImage"] img')
+    expect(overlays.nth(12 + len(words) - 1)).to_be_visible(timeout=60_000)  # the strip's 12, then every word
+    assert_no_exception(page)
+
+
+def test_clicking_a_region_forces_a_word_to_look_there(page):
+    page.open("/image?model=caption-aerial&pick=10")
+    page.get_by_role("tab", name="What if?").click()
+    wait_until_idle(page)
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    expect(charts.first).to_be_attached(timeout=60_000)
+    chart = next(charts.nth(i) for i in range(charts.count()) if charts.nth(i).is_visible())  # the open tab's
+    chart.scroll_into_view_if_needed()
+    row = page.get_by_role("slider", name="Row (top → bottom)")
+    box = chart.locator(".nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.93)  # the bottom-left region
+    page.wait_for_timeout(400)  # Plotly picks the point under the pointer on hover, then takes the click
+    page.mouse.down()
+    page.mouse.up()
+    expect(row).to_have_attribute("aria-valuetext", "13", timeout=30_000)
+    wait_until_idle(page)
+    expect(page.get_by_text("With your edit")).to_be_visible()
+    assert_no_exception(page)

@@ -37,9 +37,11 @@ ALLOWED_SITES = {
     ("app/components.py", "_step_view"),  # one decoding step: tokens escaped, tinted input from a builder
     ("app/i18n.py", "korean_line_breaks"),  # a constant <style> rule (Korean wraps between words), no text
     ("app/pages/experiments.py", "one_input"),  # diff_html
-    ("app/pages/image.py", "caption_summary"),  # word_chips_html
-    ("app/pages/image.py", "one_word"),  # word_chips_html, colorbar_html
-    ("app/pages/image.py", "grid_view"),  # colorbar_html
+    ("app/pages/image/views.py", "caption_summary"),  # word_chips_html
+    ("app/pages/image/views.py", "one_word"),  # word_chips_html, colorbar_html
+    ("app/pages/image/views.py", "grid_view"),  # colorbar_html
+    ("app/pages/image/acting.py", "whatif_view"),  # word_chips_html of both captions
+    ("app/pages/image/quiz_view.py", "_ask"),  # the caption so far, escaped
     ("app/pages/beyond/quiz_view.py", "_question"),  # the quiz's output so far, escaped
     ("app/pages/beyond/whatif_view.py", "compare"),  # the edited output: diff_html
     ("app/pages/math/real_model.py", "pick_step"),  # the written output, escaped
@@ -401,7 +403,7 @@ def test_upload_cap_is_set_and_matches_the_service():
 
 
 def test_page_uploader_names_only_the_formats_that_are_opened():
-    page = ast.parse((ROOT / "app" / "pages" / "image.py").read_text(encoding="utf-8"))
+    page = ast.parse((ROOT / "app" / "pages" / "image" / "picture.py").read_text(encoding="utf-8"))
     uploader = next(n for n in ast.walk(page) if isinstance(n, ast.Call) and dotted(n.func) == "st.file_uploader")
     types = next(ast.literal_eval(k.value) for k in uploader.keywords if k.arg == "type")
     opened = {"jpg" if f == "JPEG" else f.lower() for f in services.IMAGE_FORMATS}
