@@ -197,9 +197,9 @@ def word_views(view: str) -> None:
         with columns[1]:
             ig_view(1.3)
     elif view == "attention":
-        attention_view(1.6)
+        attention_view(1.4)
     else:
-        ig_view(1.6)
+        ig_view(1.4)
 
 
 with left:
@@ -308,7 +308,9 @@ def model_numbers() -> None:
         return
     st.write(t("classify.model_intro", n=f"{scores.n:,}", model=scores.model, baseline=scores.baseline or "—"))
     columns = st.columns(4)
-    columns[0].metric(t("classify.acc_model"), f"{scores.accuracy:.1%}")
+    columns[0].metric(
+        t("classify.acc_model" if scores.attention else "classify.acc_baseline"), f"{scores.accuracy:.1%}"
+    )
     if scores.baseline_accuracy is not None:
         columns[1].metric(t("classify.acc_baseline"), f"{scores.baseline_accuracy:.1%}")
     found = scores.explanations
@@ -323,7 +325,7 @@ def model_numbers() -> None:
             {
                 t("classify.col_words"): r["words"],
                 t("classify.col_n"): r["n"],
-                t("classify.col_model"): f"{r['model']:.1%}",
+                t("classify.col_model" if scores.attention else "classify.col_baseline"): f"{r['model']:.1%}",
                 t("classify.col_baseline"): "" if r["baseline"] is None else f"{r['baseline']:.1%}",
             }
             for r in scores.by_length
