@@ -854,7 +854,6 @@ class ReviewScores:
     by_length: list[dict]  # {"words", "n", "model", "baseline"} per quartile of review length
     explanations: dict  # the card's "explanations" (the attention model's, when the picked one is the baseline)
     attention: bool = True  # False when ``model`` is itself a baseline (its attention model not shipped yet)
-    attention: bool = True  # False when ``model`` is itself a baseline (its attention model not shipped yet)
 
 
 def _baseline_of(card: dict) -> str | None:
