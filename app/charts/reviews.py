@@ -122,8 +122,9 @@ def legend_html(title: str, *, diverging: bool = False, against: str = "", towar
         values, ends = LEGEND_TICKS, ""
         positions = [math.sqrt(v) for v in values]
     return (
-        f'<div data-testid="al-legend" style="font-size:0.9rem;max-width:420px;margin:0.2rem 0 0.6rem 0">'
-        f'<div style="font-weight:600">{html.escape(title)}</div>'
+        '<div data-testid="al-legend" style="font-size:0.9rem;max-width:420px;margin:0.2rem 0 0.6rem 0;'
+        'word-break:keep-all">'
+        f'<div style="font-weight:700;font-size:1.1rem">{html.escape(title)}</div>'
         f'<div style="height:14px;border:1px solid #cbd5e1;border-radius:3px;background:{background}"></div>'
         f'<div style="position:relative;height:1.1rem;margin:0 0.4rem">{_ticks(values, positions)}</div>'
         + (f'<div style="display:flex;justify-content:space-between">{ends}</div>' if ends else "")

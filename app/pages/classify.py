@@ -154,14 +154,12 @@ def tinted(values, diverging: bool, font_rem: float) -> None:
 
 
 def attention_view(font_rem: float) -> None:
-    st.markdown(f"**{t('classify.attention_title')}**")
     st.markdown(reviews.legend_html(t("classify.legend_attention")), unsafe_allow_html=True)
     tinted(result.per_word(result.weights), False, font_rem)
 
 
 def ig_view(font_rem: float) -> None:
     predicted = labels[result.probs.argmax()]
-    st.markdown(f"**{t('classify.ig_title')}**")
     legend = reviews.legend_html(
         t("classify.legend_ig", label=predicted),
         diverging=True,
@@ -191,7 +189,7 @@ def word_views(view: str) -> None:
     if not result.has_attention:
         st.info(t("classify.no_attention_note"))
     if view == "both":
-        columns = presenter.columns(2, gap="large")
+        columns = st.columns(2, gap="large")  # words, not charts: side by side while presenting too
         with columns[0]:
             attention_view(1.3)
         with columns[1]:
