@@ -72,6 +72,7 @@ def downloads(alignment: Alignment, stem: str, key: str, **extra: object) -> Non
         mime="text/csv",
         key=f"{key}_csv",
         icon=":material/table:",
+        on_click="ignore",  # a download changes nothing on the page: no run
     )
     right.download_button(
         t("text.download_json"),
@@ -80,6 +81,7 @@ def downloads(alignment: Alignment, stem: str, key: str, **extra: object) -> Non
         mime="application/json",
         key=f"{key}_json",
         icon=":material/data_object:",
+        on_click="ignore",
     )
     note.caption(t("text.download_png_hint"))
 

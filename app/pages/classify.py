@@ -214,6 +214,7 @@ csv_col.download_button(
     mime="text/csv",
     key="classify_dl_csv",
     icon=":material/table:",
+    on_click="ignore",  # a download changes nothing on the page: no run
 )
 json_col.download_button(
     t("classify.download_json"),
@@ -222,6 +223,7 @@ json_col.download_button(
     mime="application/json",
     key="classify_dl_json",
     icon=":material/data_object:",
+    on_click="ignore",  # a download changes nothing on the page: no run
 )
 if language in ("ko", "en"):
     credit.caption(t(f"classify.examples_credit_{language}") + " · " + cards[name].get("credit", ""))

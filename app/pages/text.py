@@ -73,6 +73,13 @@ entries = catalogs[task_key]
 names = model_names(task_key)
 attention_of = {e.name: e.card["config"]["attention"] for e in entries}
 attention_of.update({name: info["attention"] for name, info in (live_models if is_date else {}).items()})
+
+
+def shared_kind(model_name: str) -> bool:
+    """Whether another shipped model of this task has the same kind of attention."""
+    return sum(attention_of[n] == attention_of[model_name] for n in attention_of if n not in live_models) > 1
+
+
 examples = DATE_EXAMPLES if is_date else services.translation_examples(task_key)
 input_key = f"text_input_{task_key}"  # each task keeps its own text
 st.session_state.setdefault(input_key, examples[0].removesuffix(UNSEEN))
@@ -99,6 +106,7 @@ with right:
         format_func=lambda n: (
             t(f"text.model_{attention_of[n]}", lang=lang)
             + (t("text.live_suffix", lang=lang) if n in live_models else "")
+            + (f" · {n}" if shared_kind(n) else "")  # two models of one kind (your own beside ours): tell them apart
         ),
     )
     st.caption(t(f"text.about_{attention_of[name]}"))
@@ -215,19 +223,27 @@ if st.session_state.get("text_steps_step", 1) not in range(1, len(shown.target) 
     if "step" in given:
         links.ignored_notice(["step"])
     st.session_state.pop("text_steps_step", None)
-# A link may open another tab than the first; switching tabs stays in the browser (no run), so the URL keeps
-# the tab the link opened, not the one clicked since.
+# Only the open tab runs: the beams' search tree and the compare tab's five models are paid for when asked.
+# A link may open another tab than the first; the URL follows the tab clicked since.
+labels = {i: t(f"text.tab_{i}") for i in TAB_IDS}
 opened = st.session_state.get("text_tab_opened")
-tab_map, tab_steps, tab_beams, tab_compare = st.tabs(
-    [t(f"text.tab_{i}") for i in TAB_IDS], default=t(f"text.tab_{opened}") if opened else None
-)
-link.keep(tab=opened)
+if opened in labels and st.session_state.get("text_tab") not in labels.values():
+    st.session_state["text_tab"] = labels[opened]
+
+
+def _tab_changed() -> None:
+    chosen = st.session_state.get("text_tab")
+    st.session_state["text_tab_opened"] = next((i for i, label in labels.items() if label == chosen), None)
+
+
+tab_map, tab_steps, tab_beams, tab_compare = st.tabs(list(labels.values()), key="text_tab", on_change=_tab_changed)
+link.keep(tab=st.session_state.get("text_tab_opened"))
 with tab_map:
-    if best.has_attention:
+    if tab_map.open and best.has_attention:
         components.heatmap_chart(shown, key="text_heatmap", title=t("text.heatmap_title", model=name))
         st.caption(t("text.heatmap_caption") if is_date else t("text.heatmap_caption_translate"))
         components.downloads(shown, f"{name}-alignment", key="text_dl", model=name, input=text)
-    else:
+    elif tab_map.open:
         st.write(t("text.no_attention_body"))
 
 
@@ -239,18 +255,20 @@ def steps_view(alignment) -> None:
 
 
 with tab_steps:
-    if best.has_attention:
+    if tab_steps.open and best.has_attention:
         steps_view(shown)
-    else:
+    elif tab_steps.open:
         st.write(t("text.no_attention_body"))
 with tab_beams:
-    beams_tab(beams, beam_width)
+    if tab_beams.open:
+        beams_tab(beams, beam_width)
 with tab_compare:
-    st.write(t("text.compare_intro"))
-    columns = presenter.columns(3, gap="medium")
-    for i, entry in enumerate(entries):
-        with columns[i % 3], st.container(border=True):
-            compare_card(entry.name)
+    if tab_compare.open:
+        st.write(t("text.compare_intro"))
+        columns = presenter.columns(3, gap="medium")
+        for i, entry in enumerate(entries):
+            with columns[i % 3], st.container(border=True):
+                compare_card(entry.name)
 
 with st.expander(t("text.how_to_read_title"), icon=":material/help:"):
     st.markdown(t("text.how_to_read"))

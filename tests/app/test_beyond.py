@@ -123,6 +123,7 @@ def test_what_if_in_korean():
 
 def test_a_wider_beam_draws_its_tree_and_a_prefix_heatmap():
     at = open_app("text")
+    at.session_state["text_tab"] = "Beams"  # only the open tab runs
     at.slider(key="text_beam").set_value(3).run()
     assert_clean(at)
     node = at.selectbox(key="text_tree_node")
@@ -137,6 +138,8 @@ def test_a_wider_beam_draws_its_tree_and_a_prefix_heatmap():
 
 def test_width_one_has_no_tree():
     at = open_app("text")
+    at.session_state["text_tab"] = "Beams"
+    at.run()
     assert_clean(at)
     with pytest.raises(KeyError):
         at.selectbox(key="text_tree_node")

@@ -63,6 +63,8 @@ def test_beam_width_colour_map_and_opacity():
     at.selectbox(key="image_cmap").set_value("Turbo").run()
     at.slider(key="image_opacity").set_value(0.3).run()
     assert_clean(at)
+    at.session_state["image_tab"] = "Beams"  # only the open tab runs
+    at.run()
     assert len(at.dataframe[0].value) >= 1
 
 

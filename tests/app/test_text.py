@@ -57,6 +57,7 @@ def test_every_model_can_be_picked(name):
 
 def test_wider_beams_list_their_candidates():
     at = open_app("text")
+    at.session_state["text_tab"] = "Beams"  # only the open tab runs
     at.slider(key="text_beam").set_value(4).run()
     assert_clean(at)
     table = at.dataframe[0].value
@@ -66,6 +67,8 @@ def test_wider_beams_list_their_candidates():
 
 def test_step_slider_moves_through_the_output():
     at = open_app("text")
+    at.session_state["text_tab"] = "Step by step"  # only the open tab runs
+    at.run()
     at.slider(key="text_steps_step").set_value(3).run()
     assert_clean(at)
     assert "Step **3** of 10" in texts(at)

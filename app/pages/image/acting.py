@@ -155,6 +155,8 @@ def restore(given: dict) -> None:
             st.session_state[key] = given[field] - 1
     if given.get("patch") in whatif.PATCHES:
         st.session_state[PATCH] = given["patch"]
+    if "edit" in given:  # a link with an edit opens on it
+        st.session_state["image_tab"] = t("image.tab_whatif")
 
 
 # ----------------------------------------------------------------------------- the beam tree

@@ -76,36 +76,34 @@ if "image_word" in st.session_state and st.session_state["image_word"] not in ra
 with caption_slot:
     views.caption_summary(best, chosen.scene, hits)
     looking.picture_notes(name, best, chosen.image, chosen.photo)
-tabs = st.tabs(
-    [
-        t("image.tab_word"),
-        t("image.tab_grid"),
-        t("image.tab_beams"),
-        t("image.tab_looking"),
-        t("image.tab_whatif"),
-        t("image.tab_quiz"),
-        t("image.tab_numbers"),
-    ]
-)
-with tabs[0]:
-    views.word_view(best, hits, cmap, opacity)
-    word = st.session_state.get("image_word")
-    link.keep(word=None if word is None else word + 1)
-    link.share_button(share_slot)
-with tabs[1]:
-    views.grid_view(best, name, cmap, opacity)
-with tabs[2]:
-    views.beams_view(beams, beam_width)
-    acting.tree_view(beams, cmap, opacity)
-with tabs[3]:
-    looking.deletion_view(name, entry.card, chosen.image, best)
-with tabs[4]:
-    acting.whatif_view(name, chosen.image, chosen.scene, cmap, opacity, link)
-    link.share_button(share_slot)
-with tabs[5]:
-    quiz_view.draw(name, photos, cmap, opacity)
-with tabs[6]:
-    views.numbers_view(best, hits)
+TABS = ("word", "grid", "beams", "looking", "whatif", "quiz", "numbers")
+# Only the open tab runs (each tab's work — a forced decode, a search tree, a quiz round — is paid when asked for).
+tabs = dict(zip(TABS, st.tabs([t(f"image.tab_{i}") for i in TABS], key="image_tab", on_change="rerun"), strict=True))
+with tabs["word"]:
+    if tabs["word"].open:
+        views.word_view(best, hits, cmap, opacity)
+        word = st.session_state.get("image_word")
+        link.keep(word=None if word is None else word + 1)
+with tabs["grid"]:
+    if tabs["grid"].open:
+        views.grid_view(best, name, cmap, opacity)
+with tabs["beams"]:
+    if tabs["beams"].open:
+        views.beams_view(beams, beam_width)
+        acting.tree_view(beams, cmap, opacity)
+with tabs["looking"]:
+    if tabs["looking"].open:
+        looking.deletion_view(name, entry.card, chosen.image, best)
+with tabs["whatif"]:
+    if tabs["whatif"].open:
+        acting.whatif_view(name, chosen.image, chosen.scene, cmap, opacity, link)
+with tabs["quiz"]:
+    if tabs["quiz"].open:
+        quiz_view.draw(name, photos, cmap, opacity)
+with tabs["numbers"]:
+    if tabs["numbers"].open:
+        views.numbers_view(best, hits)
+link.share_button(share_slot)
 
 with st.expander(t("image.how_title"), icon=":material/help:"):
     st.markdown(t("image.how_body"))

@@ -100,6 +100,7 @@ def grid_view(best: VisualAttention, name: str, cmap: str, opacity: float) -> No
         "image/png",
         key="image_dl_png",
         icon=":material/image:",
+        on_click="ignore",  # a download changes nothing on the page: no run
     )
     d2.download_button(
         t("image.download_json"),
@@ -108,6 +109,7 @@ def grid_view(best: VisualAttention, name: str, cmap: str, opacity: float) -> No
         "application/json",
         key="image_dl_json",
         icon=":material/data_object:",
+        on_click="ignore",  # a download changes nothing on the page: no run
     )
 
 
