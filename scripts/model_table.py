@@ -45,7 +45,8 @@ def quality(e: registry.ModelEntry) -> str:
             f"{val.get('distinct_captions')} distinct captions; UCM test BLEU-4 {ucm.get('bleu4')}"
         )
         if dl:
-            cell += f"; deletion: attended area hurts more for {pct(dl.get('attended_hurts_more'))} of {dl.get('words')} words"
+            share, words = pct(dl.get("attended_hurts_more")), dl.get("words")
+            cell += f"; deletion: attended area hurts more for {share} of {words} words"
         return cell
     if e.task.startswith("experiment"):
         lt = m.get("longest_third", {})

@@ -168,6 +168,11 @@ def ig_view(font_rem: float) -> None:
     )
     st.markdown(legend, unsafe_allow_html=True)
     tinted(result.per_word(result.attributions), True, font_rem)
+    gap = abs(float(result.attribution_gap or 0.0))  # IG's completeness: Σ IG − (p(x) − p(empty)), 0 when exact
+    if gap > 0.05:
+        st.caption(t("classify.ig_rough", gap=gap))
+    else:
+        st.caption(t("classify.ig_complete", gap=gap))
 
 
 def view_picker() -> str:
