@@ -126,7 +126,7 @@ def interactions(n: int) -> dict[str, tuple[Callable, list[Callable]]]:
             [lambda at, d=d: at.text_input(key="text_input_date").set_value(d).run() for d in dates],
         ),
         "/text step slider moved": (
-            lambda: open_app("text"),
+            lambda: _with_tab(open_app("text"), "text_tab", "Step by step"),
             [lambda at, s=s: at.slider(key="text_steps_step").set_value(s).run() for s in steps],
         ),
         "/image gallery picture picked": (
@@ -134,6 +134,12 @@ def interactions(n: int) -> dict[str, tuple[Callable, list[Callable]]]:
             [lambda at, i=i: at.button(key=f"image_pick_{i}").click().run() for i in picks],
         ),
     }
+
+
+def _with_tab(at, key: str, label: str):
+    """The page with another tab open (only the open tab runs)."""
+    at.session_state[key] = label
+    return at.run()
 
 
 async def round_trips(url: str, n: int) -> dict[str, dict]:
@@ -147,6 +153,7 @@ async def round_trips(url: str, n: int) -> dict[str, dict]:
     dates = [e.source for e in DateGenerator(seed=98, split="test").samples(n)]
     runs = [await client.rerun({"text_input_date": d}) for d in dates]
     out["/text date typed"] = runs
+    await client.rerun({"text_tab": "Step by step"})  # only the open tab runs
     runs = [await client.rerun({"text_steps_step": 2 + (i % 8)}) for i in range(n)]
     out["/text step slider moved"] = runs
     await client.rerun(page="image")

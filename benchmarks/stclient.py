@@ -43,6 +43,7 @@ WIDGET_KINDS = {  # element type -> how its value travels in a WidgetState (see 
     "slider": "double_array_value",
     "number_input": "double_value",
     "button": "trigger_value",
+    "tab_container": "string_value",  # the open tab's label
 }
 
 
@@ -250,6 +251,8 @@ class StreamlitClient:
                 self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 self._element(run, tuple(msg.metadata.delta_path), msg.delta.new_element, msg.delta.fragment_id)
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
+                self._block(msg.delta.add_block, msg.delta.fragment_id)
             elif kind == "page_not_found":
                 raise ProtocolError(f"page not found: {msg.page_not_found.page_name!r}")
             elif kind == "script_finished" and msg.script_finished in FINISHED:
@@ -265,6 +268,13 @@ class StreamlitClient:
             if key != "None":
                 self.widget_ids[key] = (widget_id, kind)
                 self.widget_fragments[key] = fragment_id
+
+    def _block(self, block: Any, fragment_id: str) -> None:
+        """Tabs that keep state (``st.tabs(key=..., on_change=...)``) are a widget too: the open tab's label."""
+        widget_id = block.tab_container.id if block.WhichOneof("type") == "tab_container" else ""
+        if widget_id.startswith("$$ID-") and widget_id.split("-", 2)[-1] != "None":
+            self.widget_ids[widget_id.split("-", 2)[-1]] = (widget_id, "tab_container")
+            self.widget_fragments[widget_id.split("-", 2)[-1]] = fragment_id
 
     def _get(self, url: str) -> int:
         full = url if url.startswith("http") else f"{self.base_url}/{url.lstrip('/')}"

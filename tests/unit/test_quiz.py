@@ -52,3 +52,33 @@ def test_a_round_counts_its_points_to_the_end():
     assert r.done and r.points == 3
     with pytest.raises(ValueError):
         r.answered(quiz.score(np.array([1.0]), 0))
+
+
+# ----------------------------------------------------------------------------- /image: guessing a region
+
+
+def test_a_region_guess_at_or_next_to_the_peak_earns_two_points():
+    weights = np.full((6, 6), 0.01)
+    weights[2, 3] = 1 - 0.01 * 35
+    assert quiz.score_region(weights, 2, 3).points == 2 and quiz.score_region(weights, 2, 3).rank == 1
+    assert quiz.score_region(weights, 3, 4).points == 2  # a neighbour of the peak
+    far = quiz.score_region(weights, 5, 0)
+    assert far.best == (2, 3) and not far.near_peak
+
+
+def test_a_region_among_the_top_tenth_earns_one_point_and_the_rest_none():
+    weights = np.arange(100, dtype=float).reshape(10, 10)[::-1]  # the most weight at (0, 0), falling row by row
+    weights /= weights.sum()
+    assert quiz.score_region(weights, 0, 5).rank == 6 and quiz.score_region(weights, 0, 5).points == 1
+    assert quiz.score_region(weights, 9, 9).points == 0
+    with pytest.raises(ValueError):
+        quiz.score_region(weights, 10, 0)
+
+
+def test_pick_word_asks_about_a_named_word_with_a_clear_peak():
+    words = ["a", "river", "with", "trees"]
+    maps = np.full((4, 4, 4), 1 / 16)
+    maps[1] = 0.0
+    maps[1, 0, 0] = 1.0  # "river" looks at one region
+    assert {quiz.pick_word(maps, words, seed, skip=["a", "with"]) for seed in range(20)} == {1}
+    assert {quiz.pick_word(maps, words, seed, skip=["a", "with", "river"]) for seed in range(20)} == {3}

@@ -76,3 +76,26 @@ def test_button_labels_are_unique_but_look_like_the_tokens():
     assert len(set(labels)) == len(labels)
     assert [label.replace(whatif.INVISIBLE, "") for label in labels] == [*"1994-09-27", "␣"]
     assert labels[1] == "9" and labels[2] == "9\u200b" and labels[6] == "9\u200b\u200b"
+
+
+# ----------------------------------------------------------------------------- /image: a region of the grid
+
+
+def test_region_weights_put_everything_on_one_region_or_spread_it_evenly():
+    one = whatif.region_weights(4, 1, 2)
+    assert len(one) == 16 and one[1 * 4 + 2] == 1.0 and sum(one) == 1.0
+    patch = whatif.region_weights(4, 1, 1, patch=3)
+    assert sorted(k for k, w in enumerate(patch) if w) == [0, 1, 2, 4, 5, 6, 8, 9, 10]
+    assert all(w == pytest.approx(1 / 9) for w in patch if w)
+
+
+def test_region_weights_are_cut_at_the_border_and_still_sum_to_one():
+    corner = whatif.region_weights(5, 0, 0, patch=5)
+    assert sum(1 for w in corner if w) == 9  # rows 0-2, columns 0-2 of the 5 × 5 patch are on the grid
+    assert sum(corner) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("args", [(4, 4, 0, 1), (4, 0, -1, 1), (4, 0, 0, 2), (4, 0, 0, 0)])
+def test_region_weights_refuse_regions_off_the_grid_and_even_patches(args):
+    with pytest.raises(ValueError):
+        whatif.region_weights(*args)
