@@ -155,6 +155,7 @@ def warm_up(delay_s: float = 0.0) -> None:
             for entry in model_catalog("date"):  # /text's models, where a class goes first
                 if entry.kind == "seq2seq":
                     _decode_shipped(entry.name, WARM_UP_INPUT, 1)  # loads it (shared), and runs it once
+                    _warm_charts(_decode_shipped(entry.name, WARM_UP_INPUT, 1)[0])
         except BaseException:  # the page that needs it will raise it again, where it can be shown
             if not sys.is_finalizing():
                 logging.getLogger(__name__).warning("warm-up failed", exc_info=True)
@@ -166,6 +167,20 @@ def warm_up(delay_s: float = 0.0) -> None:
     if ctx is not None:  # the caches (st.cache_resource, st.cache_data) are used from a thread of this session
         add_script_run_ctx(thread, ctx)
     thread.start()
+
+
+def _warm_charts(alignment: Alignment) -> None:
+    """Build and serialise one heatmap: Plotly loads its validators on a first figure (hundreds of ms), which
+    the first /text visit would otherwise wait for."""
+    if _warm_charts_done.is_set():
+        return
+    from app.charts import heatmap
+
+    heatmap.alignment_heatmap(alignment).to_json()
+    _warm_charts_done.set()
+
+
+_warm_charts_done = threading.Event()
 
 
 def warmed_up() -> bool:

@@ -67,7 +67,7 @@ def test_a_region_guess_at_or_next_to_the_peak_earns_two_points():
 
 
 def test_a_region_among_the_top_tenth_earns_one_point_and_the_rest_none():
-    weights = np.arange(100, dtype=float).reshape(10, 10)[::-1]  # the most weight at (0, 0), falling row by row
+    weights = np.arange(100, dtype=float)[::-1].reshape(10, 10)  # the most weight at (0, 0), falling row by row
     weights /= weights.sum()
     assert quiz.score_region(weights, 0, 5).rank == 6 and quiz.score_region(weights, 0, 5).points == 1
     assert quiz.score_region(weights, 9, 9).points == 0
