@@ -48,6 +48,10 @@ ALLOWED_SITES = {
     ("app/pages/math/real_model.py", "weights_view"),  # tinted_tokens_html
     ("app/pages/text.py", "compare_card"),  # the compare tab's outputs, escaped
     ("app/presenter.py", "control"),  # a constant <style> rule (presenter mode), no text
+    ("app/pages/classify.py", "<module>"),  # gauge_html
+    ("app/pages/classify.py", "tinted"),  # tinted_words_html: the review's words and their tips, escaped
+    ("app/pages/classify.py", "attention_view"),  # legend_html
+    ("app/pages/classify.py", "ig_view"),  # legend_html
 }
 
 # Functions that build HTML from text they are given, and escape it (checked by behaviour in this file);
@@ -57,6 +61,9 @@ HTML_BUILDERS = {
     "tinted_tokens_html": [],
     "diff_html": [],
     "colorbar_html": [(2, "label")],
+    "gauge_html": [],  # app/charts/reviews.py
+    "tinted_words_html": [],
+    "legend_html": [],
 }
 ESCAPERS = {"html.escape"}
 NUMERIC_CALLS = {"float", "int", "len", "round", "abs", "min", "max", "sum", "heatmap.entropy", "st.slider"}
@@ -309,6 +316,19 @@ def test_html_builders_escape_the_text_they_are_given():
         assert "<img" not in built and "<script" not in built, built
         assert "&lt;" in built  # the text is still shown, as text
     assert "onerror" in chips and "circle" in chips
+
+
+def test_review_builders_escape_the_review_and_the_labels():
+    from app.charts import reviews
+
+    words = reviews.tinted_words_html(
+        [PAYLOAD, "good"], np.array([0.6, 0.4]), diverging=False, tips=[PAYLOAD, "x"], gap_before=1, gap_note=PAYLOAD
+    )
+    gauge = reviews.gauge_html(PAYLOAD, 0.9, 0.9, PAYLOAD, PAYLOAD)
+    legend = reviews.legend_html(PAYLOAD, diverging=True, against=PAYLOAD, toward=PAYLOAD)
+    for built in (words, gauge, legend):
+        assert "<img" not in built and "<script" not in built, built
+        assert "&lt;" in built
 
 
 def test_big_output_escapes_the_answer_and_the_note(monkeypatch):
