@@ -145,20 +145,29 @@ def rerun(page, quiet_ms: int = 300, timeout: float = 60_000):
     """Around an action that reruns the script (a click, key presses): wait until that run has ended.
 
     Streamlit marks the app ``data-test-script-state="running"`` from the moment the browser asks for a
-    run until the run ends; wait_until_idle cannot tell "not started yet" from "over", this can. Key
-    presses on a slider may start a second run right after the first: the state must stay quiet a while.
+    run until the run ends; wait_until_idle cannot tell "not started yet" from "over", this can. A quick run
+    (a fragment, a cached answer: tens of ms) can be over before the page ever shows "running", so a change
+    to the page's content counts as seeing it too. Key presses on a slider may start a second run right after
+    the first: the page must stay quiet a while.
     """
     page.evaluate(
         """() => {
             const app = document.querySelector('[data-testid="stApp"]');
+            const main = document.querySelector('[data-testid="stMain"]') || app;
             window.__alRunSeen = false;
             window.__alRunChanged = performance.now();
             window.__alRunObserver?.disconnect();
+            window.__alMainObserver?.disconnect();
             window.__alRunObserver = new MutationObserver(() => {
                 window.__alRunChanged = performance.now();
                 if (app.getAttribute('data-test-script-state') === 'running') window.__alRunSeen = true;
             });
             window.__alRunObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+            window.__alMainObserver = new MutationObserver(() => {
+                window.__alRunChanged = performance.now();
+                window.__alRunSeen = true;
+            });
+            window.__alMainObserver.observe(main, {childList: true, subtree: true, characterData: true});
         }"""
     )
     yield

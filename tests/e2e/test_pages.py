@@ -172,9 +172,9 @@ def press(page, slider_name: str, key: str, times: int = 1) -> None:
     slider = page.get_by_role("slider", name=slider_name)
     centre(slider)
     slider.focus()
-    for _ in range(times):  # the callers wait for what the press shows: a fragment's run can be too quick to see
-        slider.press(key)
-    wait_until_idle(page)
+    with rerun(page):
+        for _ in range(times):
+            slider.press(key)
 
 
 # ----------------------------------------------------------------------------- each page's main interaction
