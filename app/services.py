@@ -154,8 +154,8 @@ def warm_up(delay_s: float = 0.0) -> None:
             _resolve_device()
             for entry in model_catalog("date"):  # /text's models, where a class goes first
                 if entry.kind == "seq2seq":
-                    _decode_shipped(entry.name, WARM_UP_INPUT, 1)  # loads it (shared), and runs it once
-                    _warm_charts(_decode_shipped(entry.name, WARM_UP_INPUT, 1)[0])
+                    decoded = _decode_shipped(entry.name, WARM_UP_INPUT, 1)  # loads it (shared), runs it once
+                    _warm_charts(decoded[0])
         except BaseException:  # the page that needs it will raise it again, where it can be shown
             if not sys.is_finalizing():
                 logging.getLogger(__name__).warning("warm-up failed", exc_info=True)

@@ -11,7 +11,7 @@ import html
 import json
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 from plotly.colors import get_colorscale, sample_colorscale
 
 from app.charts import theme
@@ -195,8 +195,6 @@ def region_picker(image: Image.Image, side: int, chosen: tuple[int, int] | None,
 
 def framed(image: Image.Image, colour: str = "#1a56db") -> Image.Image:
     """``image`` with a thick frame: the chosen picture of a strip of thumbnails."""
-    from PIL import ImageOps
-
     border = max(4, image.width // 20)
     inner = image.resize((image.width - 2 * border, image.height - 2 * border))
     return ImageOps.expand(inner, border=border, fill=colour)

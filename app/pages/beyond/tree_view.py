@@ -16,14 +16,30 @@ from models.results import Alignment
 NODE = "text_tree_node"
 
 
-def _status_names() -> dict[str, str]:
+def status_names() -> dict[str, str]:
     return {s: t(f"tree.status_{s}") for s in beam_tree.STYLES}
 
 
-def _describe(tree, index: int, names: dict[str, str]) -> str:
+def describe(tree, index: int, names: dict[str, str], joiner: str = "") -> str:
+    """A node as the select box lists it: its step, its prefix (tokens joined by ``joiner``), log p, status."""
     node = tree.nodes[index]
-    prefix = "".join(beam_tree.node_label(tree.nodes[i].token) for i in tree.path(index))
+    prefix = joiner.join(beam_tree.node_label(tree.nodes[i].token) for i in tree.path(index))
     return t("tree.node_option", step=node.step, prefix=prefix, logprob=node.logprob, status=names[node.status])
+
+
+def choose_node(tree, target: list[str], key: str, joiner: str = "", linked: bool = False) -> tuple[int, dict]:
+    """The tree's heading and a select box of its nodes, starting at the best finished one; (the node, the
+    status names). ``linked``: the node came from a shared link, which gets a notice when it is not in the tree."""
+    st.subheader(t("tree.title"))
+    st.caption(t("tree.intro"))
+    options = list(range(1, len(tree.nodes)))
+    if st.session_state.get(key) not in options:
+        if key in st.session_state and linked:
+            links.ignored_notice(["node"])
+        st.session_state[key] = beam_tree.best_finished(tree, target) or options[-1]
+    names = status_names()
+    node = st.selectbox(t("tree.node_label"), options, key=key, format_func=lambda i: describe(tree, i, names, joiner))
+    return node, names
 
 
 def draw(beams: list[Alignment], given: dict, link) -> None:
@@ -31,15 +47,7 @@ def draw(beams: list[Alignment], given: dict, link) -> None:
     tree = beams[0].tree
     if tree is None or len(tree.nodes) < 2:
         return
-    st.subheader(t("tree.title"))
-    st.caption(t("tree.intro"))
-    options = list(range(1, len(tree.nodes)))
-    if st.session_state.get(NODE) not in options:
-        if NODE in st.session_state and "node" in given:
-            links.ignored_notice(["node"])
-        st.session_state[NODE] = beam_tree.best_finished(tree, beams[0].target) or options[-1]
-    names = _status_names()
-    node = st.selectbox(t("tree.node_label"), options, key=NODE, format_func=lambda i: _describe(tree, i, names))
+    node, names = choose_node(tree, beams[0].target, NODE, linked="node" in given)
     link.keep(node=node)
     fig = beam_tree.beam_tree(
         tree,

@@ -12,6 +12,7 @@ import streamlit as st
 from app import services, whatif
 from app.charts import beam_tree, overlay
 from app.i18n import t
+from app.pages.beyond import tree_view as tree_nodes
 from models.results import VisualAttention
 
 WORD, ROW, COL, PATCH = "image_edit_word", "image_edit_row", "image_edit_col", "image_edit_patch"
@@ -23,10 +24,8 @@ NODE = "image_tree_node"
 
 def _apply_click(chart_key: str, row_key: str, col_key: str) -> None:
     """A new click on the chart moves the row and column sliders there (before they are drawn)."""
-    event = st.session_state.get(chart_key)
-    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else []
-    if not points:
-        points = getattr(getattr(event, "selection", None), "points", None) or []
+    event = st.session_state.get(chart_key) or {}  # a PlotlyState, a dict: {"selection": {"points": [...]}}
+    points = event.get("selection", {}).get("points", [])
     data = points[0].get("customdata") if points else None  # [row, column]; the frontend sends {"0": r, "1": c}
     if data is None:
         return
@@ -167,19 +166,7 @@ def tree_view(beams: list[VisualAttention], cmap: str, opacity: float) -> None:
     tree = beams[0].tree
     if tree is None or len(tree.nodes) < 2:
         return
-    st.subheader(t("tree.title"))
-    st.caption(t("tree.intro"))
-    options = list(range(1, len(tree.nodes)))
-    if st.session_state.get(NODE) not in options:
-        st.session_state[NODE] = beam_tree.best_finished(tree, beams[0].words) or options[-1]
-    names = {s: t(f"tree.status_{s}") for s in beam_tree.STYLES}
-
-    def describe(i: int) -> str:
-        prefix = " ".join(beam_tree.node_label(tree.nodes[k].token) for k in tree.path(i))
-        node = tree.nodes[i]
-        return t("tree.node_option", step=node.step, prefix=prefix, logprob=node.logprob, status=names[node.status])
-
-    node = st.selectbox(t("tree.node_label"), options, key=NODE, format_func=describe)
+    node, names = tree_nodes.choose_node(tree, beams[0].words, NODE, joiner=" ")
     fig = beam_tree.beam_tree(
         tree, selected=node, status_names=names, hover=t("tree.hover"), x_title=t("tree.step_axis"), joiner=" "
     )
