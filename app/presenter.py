@@ -66,6 +66,11 @@ def fit(fig):
         fig.update_layout(title_font_size=round(layout.title.font.size * FONT_SCALE))
     fig.update_xaxes(tickfont_size=round((fig.layout.xaxis.tickfont.size or 16) * FONT_SCALE))
     fig.update_yaxes(tickfont_size=round((fig.layout.yaxis.tickfont.size or 16) * FONT_SCALE))
+    margin = layout.margin
+    if margin.autoexpand is False:  # margins computed for the labels (app/charts/heatmap.py): they grow with them
+        fig.update_layout(margin={s: round((margin[s] or 0) * FONT_SCALE) for s in "lrt"})
+        if layout.height:
+            fig.update_layout(height=round(layout.height + (margin.t or 0) * (FONT_SCALE - 1)))
     if layout.height and layout.height > MAX_CHART_PX:
         fig.update_layout(height=MAX_CHART_PX)
     return fig

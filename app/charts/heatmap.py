@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import unicodedata
 
 import numpy as np
 import plotly.graph_objects as go
@@ -76,10 +77,7 @@ def alignment_heatmap(
     }
     if show_values:
         trace["texttemplate"] = "%{z:.2f}"
-    layout = _token_axes(
-        source, target, x_title="" if compact else x_title, y_title="" if compact else y_title, compact=compact
-    )
-    layout |= _size(title, rows=T, compact=compact)
+    layout = _layout(source, target, title=title, x_title=x_title, y_title=y_title, compact=compact)
     if highlight_row is not None and 0 <= highlight_row < T:
         layout["shapes"] = [
             {
@@ -100,6 +98,20 @@ def _scale(name: str) -> tuple:
     return go.Heatmap(colorscale=name).colorscale
 
 
+def _layout(source: list[str], target: list[str], *, title: str, x_title: str, y_title: str, compact: bool) -> dict:
+    """Axes, title, fonts, margins and height (one cell per output row) of an alignment heatmap."""
+    layout = _token_axes(
+        source, target, x_title="" if compact else x_title, y_title="" if compact else y_title, compact=compact
+    )
+    layout |= _size(title, compact=compact)
+    layout["margin"] = _margins(layout, source, target, colorbar=not compact)
+    slanting = _slanting(source, layout["xaxis"]["tickfont"]["size"])
+    layout["xaxis"]["autotickangles"] = [0, LABEL_ANGLE] if slanting else [0, 90]
+    cell = theme.CELL_PX * (0.6 if compact else 1)
+    layout["height"] = int(max(160, cell * len(target) + layout["margin"]["t"] + layout["margin"]["b"]))
+    return layout
+
+
 def _token_axes(source: list[str], target: list[str], *, x_title: str, y_title: str, compact: bool) -> dict:
     """One tick per position, showing its token: input along the top, output down the side (first at the top)."""
     tickfont = {"size": theme.TICK_FONT_SIZE - (4 if compact else 0), "family": theme.MONO_FAMILY}
@@ -112,6 +124,7 @@ def _token_axes(source: list[str], target: list[str], *, x_title: str, y_title: 
             "title": {"text": x_title},
             "side": "top",
             "showgrid": False,
+            "ticklabeloverflow": "allow",  # else Plotly measures every label once per label, on every redraw
         },
         "yaxis": {
             "tickmode": "array",
@@ -121,13 +134,49 @@ def _token_axes(source: list[str], target: list[str], *, x_title: str, y_title: 
             "title": {"text": y_title},
             "autorange": "reversed",
             "showgrid": False,
+            "ticklabeloverflow": "allow",
         },
     }
 
 
-def _size(title: str, *, rows: int, compact: bool) -> dict:
-    """Title, height (one cell per output row) and margins; compact for the side-by-side comparisons."""
-    cell = theme.CELL_PX * (0.6 if compact else 1)
+LABEL_ANGLE = 30  # degrees: how far input labels along the top may slant
+CHAR_EM = 0.62  # width of a Latin character in the tick font (Source Code Pro), in ems; Hangul is 1 em
+COLORBAR_PX = 80  # the colour bar with its ticks and title, right of the map
+
+
+def text_px(text: str, size: float) -> float:
+    """How wide ``text`` is drawn in the monospaced tick font at ``size`` px (wide East Asian characters are
+    one em, the rest CHAR_EM): enough to reserve room for it, never measured in the browser."""
+    return size * sum(1.0 if unicodedata.east_asian_width(c) in "WF" else CHAR_EM for c in text)
+
+
+def _slanting(source: list[str], tick: float) -> bool:
+    """Whether the input labels are words, which slant by LABEL_ANGLE when cells are narrow. Single characters
+    stand upright, or on end in very narrow cells, where they take no more room."""
+    return max((text_px(s, tick) for s in source), default=0) > tick * 1.5
+
+
+def _margins(layout: dict, source: list[str], target: list[str], *, colorbar: bool) -> dict:
+    """Margins that hold the tick labels, the axis titles, the chart title and the colour bar, computed here
+    rather than by Plotly (``autoexpand`` off). Plotly's own fitting draws the chart, measures it and draws it
+    again: a third of the time a new heatmap takes to appear. app/presenter.py scales these with the fonts."""
+    tick = layout["xaxis"]["tickfont"]["size"]
+    font = layout["font"]["size"]
+    widest_x = max((text_px(s, tick) for s in source), default=0)
+    widest_y = max((text_px(s, tick) for s in target), default=0)
+    slant = math.radians(LABEL_ANGLE)
+    # labels along the top: upright, or slanted when wider than a cell might be (the chart's width is the page's)
+    x_labels = widest_x * math.sin(slant) + tick * math.cos(slant) if _slanting(source, tick) else tick * 1.3
+    titled = lambda axis: bool(layout[axis]["title"]["text"])  # noqa: E731
+    top = 10 + x_labels + (font * 1.9 if titled("xaxis") else 0)
+    top += layout["title"]["font"]["size"] * 2 if layout["title"]["text"] else 0
+    left = 16 + widest_y + (font * 1.9 if titled("yaxis") else 0)
+    right = COLORBAR_PX if colorbar else 10 + (widest_x * math.cos(slant) if _slanting(source, tick) else 0)
+    return {"l": round(left), "r": round(right), "t": round(top), "b": 10, "autoexpand": False}
+
+
+def _size(title: str, *, compact: bool) -> dict:
+    """Title and fonts; compact for the side-by-side comparisons."""
     return {
         "title": {
             "text": title,
@@ -135,9 +184,8 @@ def _size(title: str, *, rows: int, compact: bool) -> dict:
             "y": 0.995,
             "yanchor": "top",
             "yref": "container",
+            "pad": {"t": 6},  # its glyphs start inside the chart, not above it
         },
-        "height": int(max(160, cell * rows + (70 if compact else 150) + (40 if title else 0))),
-        "margin": {"l": 10, "r": 10, "t": (60 if compact else 80) + (40 if title else 0), "b": 10},
         "font": {"family": theme.FONT_FAMILY, "size": theme.FONT_SIZE},
         "plot_bgcolor": "white",
     }

@@ -2,6 +2,7 @@
 where it looked for every character or word piece; then change where it looks ("What if?"), or guess first
 ("Quiz"). The view is kept in the URL, so a link opens it again."""
 
+import functools
 import html
 
 import streamlit as st
@@ -87,53 +88,51 @@ st.session_state.setdefault(
     f"text_model_{task_key}", next((n for n in names if attention_of[n] == "additive"), names[0])
 )
 st.session_state.setdefault("text_beam", 1)
-left, right = st.columns([3, 2], gap="large")  # inputs side by side, also while presenting
-with left:
-    typed = st.text_input(
-        t("text.input_label") if is_date else t("text.input_label_translate"),
-        key=input_key,
-        max_chars=share.MAX_TEXT,
-        placeholder=t("text.input_placeholder") if is_date else "",
+
+
+def inputs() -> tuple[str, str, str, int, str]:
+    """The text box, the model, the beam width, the examples and the mode: (typed, tidied text, model name,
+    beam width, mode)."""
+    left, right = st.columns([3, 2], gap="large")  # inputs side by side, also while presenting
+    with left:
+        typed = st.text_input(
+            t("text.input_label") if is_date else t("text.input_label_translate"),
+            key=input_key,
+            max_chars=share.MAX_TEXT,
+            placeholder=t("text.input_placeholder") if is_date else "",
+        )
+        if not is_date:
+            st.caption(t("text.tatoeba_credit"))
+    with right:
+        name = st.selectbox(
+            t("text.model_label"),
+            names,
+            key=f"text_model_{task_key}",
+            format_func=lambda n: (
+                t(f"text.model_{attention_of[n]}", lang=lang)
+                + (t("text.live_suffix", lang=lang) if n in live_models else "")
+                # two models of one kind (your own beside ours): tell them apart
+                + (f" · {n}" if shared_kind(n) else "")
+            ),
+        )
+        st.caption(t(f"text.about_{attention_of[name]}"))
+        beam_width = st.slider(t("text.beam_label"), 1, 10, key="text_beam", help=t("text.beam_help"))
+    components.example_pills(
+        t("text.examples") if is_date else t("text.examples_translate"), examples, "text_example", input_key, UNSEEN
     )
-    text = services.tidy(typed)
-    if not is_date:
-        st.caption(t("text.tatoeba_credit"))
-with right:
-    name = st.selectbox(
-        t("text.model_label"),
-        names,
-        key=f"text_model_{task_key}",
-        format_func=lambda n: (
-            t(f"text.model_{attention_of[n]}", lang=lang)
-            + (t("text.live_suffix", lang=lang) if n in live_models else "")
-            + (f" · {n}" if shared_kind(n) else "")  # two models of one kind (your own beside ours): tell them apart
-        ),
+    st.session_state.setdefault("text_mode", "look")
+    mode = st.segmented_control(
+        t("textmode.label"),
+        share.TEXT_MODES,
+        key="text_mode",
+        required=True,
+        format_func=lambda m: t(f"textmode.{m}", lang=lang),
+        help=t("textmode.help"),
     )
-    st.caption(t(f"text.about_{attention_of[name]}"))
-    beam_width = st.slider(t("text.beam_label"), 1, 10, key="text_beam", help=t("text.beam_help"))
-components.example_pills(
-    t("text.examples") if is_date else t("text.examples_translate"), examples, "text_example", input_key, UNSEEN
-)
-st.session_state.setdefault("text_mode", "look")
-mode = st.segmented_control(
-    t("textmode.label"),
-    share.TEXT_MODES,
-    key="text_mode",
-    required=True,
-    format_func=lambda m: t(f"textmode.{m}", lang=lang),
-    help=t("textmode.help"),
-)
-link.keep(task=task_key, text=typed, model=name, beam=beam_width, mode=mode)
-link.share_button(share_slot)
-
-model = services.require_model(name)
-if mode == "quiz":  # the quiz draws its own inputs from the examples: the typed one is not needed
-    quiz_view.draw(name, model, attention_of[name] != "none", examples, UNSEEN)
-    link.share_button(share_slot)
-    st.stop()
+    return typed, services.tidy(typed), name, beam_width, mode
 
 
-def _offer_cleaned(problem: services.InputProblem) -> None:
+def offer_cleaned(model, text: str, problem: services.InputProblem) -> None:
     """Under an error about a date: a button that removes what the model cannot read."""
     cleaned = services.cleaned_text(model, text) if problem.level == "error" and text.strip() and is_date else None
     if cleaned:
@@ -144,33 +143,26 @@ def _offer_cleaned(problem: services.InputProblem) -> None:
         )
 
 
-services.require_text(model, text, before_stop=_offer_cleaned)  # a warning (words it cannot cover) still translates
-if mode == "whatif":
-    if beam_width > 1:
-        st.caption(t("whatif.greedy_note"))
-    original = services.decode_text(name, text, 1)[0]
-    whatif_view.draw(name, text, original, is_date, input_key, given, link)
-    link.share_button(share_slot)
-    st.stop()
-
-# the same one search gives the outputs and, with a beam, its tree
-beams = services.search_text(name, text, beam_width) if beam_width > 1 else services.decode_text(name, text, 1)
-best = beams[0]
-components.big_output(best.text, t("text.output_note", n=len(best.target), score=best.score))
-if is_date and not services.is_real_date(best.text):
-    st.warning(t("text.not_a_date", output=best.text))
-if not is_date:
-    seen = services.seen_in_training(task_key, text)
-    st.caption(t("text.seen_note") if seen else t("text.unseen_note"))
-if not best.has_attention:
-    st.info(t("text.no_attention_note"))
-join_words = False
-if best.source_words is not None:
-    join_words = st.toggle(t("text.join_words"), key="text_join", help=t("text.join_words_help"))
-shown = heatmap.join_words(best) if join_words else best
+def answer(name: str, text: str, beam_width: int) -> tuple[list, object]:
+    """The output in large type, with what to know about it: (the beam's outputs, the alignment to show)."""
+    # the same one search gives the outputs and, with a beam, its tree
+    beams = services.search_text(name, text, beam_width) if beam_width > 1 else services.decode_text(name, text, 1)
+    best = beams[0]
+    components.big_output(best.text, t("text.output_note", n=len(best.target), score=best.score))
+    if is_date and not services.is_real_date(best.text):
+        st.warning(t("text.not_a_date", output=best.text))
+    if not is_date:
+        seen = services.seen_in_training(task_key, text)
+        st.caption(t("text.seen_note") if seen else t("text.unseen_note"))
+    if not best.has_attention:
+        st.info(t("text.no_attention_note"))
+    join_words = False
+    if best.source_words is not None:
+        join_words = st.toggle(t("text.join_words"), key="text_join", help=t("text.join_words_help"))
+    return beams, heatmap.join_words(best) if join_words else best
 
 
-def beams_tab(beams: list, beam_width: int) -> None:
+def beams_tab(beams: list, beam_width: int, given: dict) -> None:
     """The beam's outputs with their scores (and, for dates, whether each is a real date); any one's heatmap;
     the search as a tree."""
     if beam_width == 1:
@@ -193,12 +185,13 @@ def beams_tab(beams: list, beam_width: int) -> None:
             format_func=lambda i: f"#{i + 1} · {beams[i].text}",
             key="text_beam_pick",
         )
-        components.heatmap_chart(beams[chosen], key="text_beam_heatmap", title=f"#{chosen + 1} · {beams[chosen].text}")
+        title = f"#{chosen + 1} · {beams[chosen].text}"
+        components.heatmap_chart(beams[chosen], key="text_beam_heatmap", title=title)
     if beam_width > 1:
         tree_view.draw(beams, given, link)
 
 
-def compare_card(model_name: str) -> None:
+def compare_card(model_name: str, text: str) -> None:
     """One shipped model's answer to the same input, with its heatmap (or why it has none)."""
     st.markdown(f"**{t(f'text.model_{attention_of[model_name]}')}**")
     other = services.model_or_message(model_name)
@@ -219,34 +212,6 @@ def compare_card(model_name: str) -> None:
         st.caption(t("text.no_attention_short"))
 
 
-if st.session_state.get("text_steps_step", 1) not in range(1, len(shown.target) + 1):
-    if "step" in given:
-        links.ignored_notice(["step"])
-    st.session_state.pop("text_steps_step", None)
-# Only the open tab runs: the beams' search tree and the compare tab's five models are paid for when asked.
-# A link may open another tab than the first; the URL follows the tab clicked since.
-labels = {i: t(f"text.tab_{i}") for i in TAB_IDS}
-opened = st.session_state.get("text_tab_opened")
-if opened in labels and st.session_state.get("text_tab") not in labels.values():
-    st.session_state["text_tab"] = labels[opened]
-
-
-def _tab_changed() -> None:
-    chosen = st.session_state.get("text_tab")
-    st.session_state["text_tab_opened"] = next((i for i, label in labels.items() if label == chosen), None)
-
-
-tab_map, tab_steps, tab_beams, tab_compare = st.tabs(list(labels.values()), key="text_tab", on_change=_tab_changed)
-link.keep(tab=st.session_state.get("text_tab_opened"))
-with tab_map:
-    if tab_map.open and best.has_attention:
-        components.heatmap_chart(shown, key="text_heatmap", title=t("text.heatmap_title", model=name))
-        st.caption(t("text.heatmap_caption") if is_date else t("text.heatmap_caption_translate"))
-        components.downloads(shown, f"{name}-alignment", key="text_dl", model=name, input=text)
-    elif tab_map.open:
-        st.write(t("text.no_attention_body"))
-
-
 @st.fragment
 def steps_view(alignment) -> None:
     """The step slider and its view: moving the slider reruns only this part (and keeps the step in the URL)."""
@@ -254,22 +219,77 @@ def steps_view(alignment) -> None:
     link.keep(step=st.session_state.get("text_steps_step"))
 
 
-with tab_steps:
-    if tab_steps.open and best.has_attention:
-        steps_view(shown)
-    elif tab_steps.open:
-        st.write(t("text.no_attention_body"))
-with tab_beams:
-    if tab_beams.open:
-        beams_tab(beams, beam_width)
-with tab_compare:
-    if tab_compare.open:
-        st.write(t("text.compare_intro"))
-        columns = presenter.columns(3, gap="medium")
-        for i, entry in enumerate(entries):
-            with columns[i % 3], st.container(border=True):
-                compare_card(entry.name)
+def views(name: str, text: str, beams: list, shown, beam_width: int, given: dict) -> None:
+    """The tabs. Only the open one runs: the beams' search tree and the compare tab's five models are paid for
+    when asked. A link may open another tab than the first; the URL follows the tab clicked since."""
+    if st.session_state.get("text_steps_step", 1) not in range(1, len(shown.target) + 1):
+        if "step" in given:
+            links.ignored_notice(["step"])
+        st.session_state.pop("text_steps_step", None)
+    labels = {i: t(f"text.tab_{i}") for i in TAB_IDS}
+    opened = st.session_state.get("text_tab_opened")
+    if opened in labels and st.session_state.get("text_tab") not in labels.values():
+        st.session_state["text_tab"] = labels[opened]
 
+    def tab_changed() -> None:
+        chosen = st.session_state.get("text_tab")
+        st.session_state["text_tab_opened"] = next((i for i, label in labels.items() if label == chosen), None)
+
+    tab_map, tab_steps, tab_beams, tab_compare = st.tabs(list(labels.values()), key="text_tab", on_change=tab_changed)
+    link.keep(tab=st.session_state.get("text_tab_opened"))
+    with tab_map:
+        if tab_map.open and shown.has_attention:
+            components.heatmap_chart(shown, key="text_heatmap", title=t("text.heatmap_title", model=name))
+            st.caption(t("text.heatmap_caption") if is_date else t("text.heatmap_caption_translate"))
+            components.downloads(shown, f"{name}-alignment", key="text_dl", model=name, input=text)
+        elif tab_map.open:
+            st.write(t("text.no_attention_body"))
+    with tab_steps:
+        if tab_steps.open and shown.has_attention:
+            steps_view(shown)
+        elif tab_steps.open:
+            st.write(t("text.no_attention_body"))
+    with tab_beams:
+        if tab_beams.open:
+            beams_tab(beams, beam_width, given)
+    with tab_compare:
+        if tab_compare.open:
+            st.write(t("text.compare_intro"))
+            columns = presenter.columns(3, gap="medium")
+            for i, entry in enumerate(entries):
+                with columns[i % 3], st.container(border=True):
+                    compare_card(entry.name, text)
+
+
+# Everything from the inputs down is one fragment: typing a date, moving the beam or opening a tab reruns this
+# part only, so the browser redraws the answer and its chart, not the page around them (measured: a quarter
+# of the time from Enter to the heatmap). The task picker, the title and the sidebar rerun the whole page.
+@st.fragment
+def interact(given: dict) -> None:
+    """The inputs, the answer and its views. ``given`` (a shared link's values) applies once: a later run of
+    this part alone must not put the link's values back over the student's own."""
+    try:
+        typed, text, name, beam_width, mode = inputs()
+        link.keep(task=task_key, text=typed, model=name, beam=beam_width, mode=mode)
+        model = services.require_model(name)
+        if mode == "quiz":  # the quiz draws its own inputs from the examples: the typed one is not needed
+            quiz_view.draw(name, model, attention_of[name] != "none", examples, UNSEEN)
+            return
+        # a warning (words it cannot cover) still translates
+        services.require_text(model, text, before_stop=functools.partial(offer_cleaned, model, text))
+        if mode == "whatif":
+            if beam_width > 1:
+                st.caption(t("whatif.greedy_note"))
+            original = services.decode_text(name, text, 1)[0]
+            whatif_view.draw(name, text, original, is_date, input_key, given, link)
+            return
+        beams, shown = answer(name, text, beam_width)
+        views(name, text, beams, shown, beam_width, given)
+    finally:
+        link.share_button(share_slot)  # the link as the view now stands, also after a message that stops here
+        given.clear()
+
+
+interact(given)
 with st.expander(t("text.how_to_read_title"), icon=":material/help:"):
     st.markdown(t("text.how_to_read"))
-link.share_button(share_slot)

@@ -72,3 +72,44 @@ def test_i_love_you_is_translated_into_korean(page):
     wait_for_charts(page)
     assert page.locator('[data-testid="stPlotlyChart"] .heatmaplayer').count() >= 1
     assert_no_exception(page)
+
+
+def _outside(chart, selector: str) -> list[str]:
+    """The labels matched by ``selector`` that are drawn even partly outside the chart's own box."""
+    return chart.evaluate(
+        """(el, selector) => {
+            const box = el.getBoundingClientRect();
+            return [...el.querySelectorAll(selector)].filter(t => {
+                const r = t.getBoundingClientRect();
+                return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1);
+            }).map(t => t.textContent);
+        }""",
+        selector,
+    )
+
+
+def test_a_new_input_redraws_the_answer_the_link_and_labels_that_fit(page):
+    """The inputs and the answer rerun as one part of the page: typing changes the answer, the heatmap and the
+    link to share (once, in the header), and the heatmap's own margins hold its labels and titles."""
+    page.open("/text")
+    box = page.get_by_label("A date, as people write it")
+    for typed, iso in (("12/31/1999", "1999-12-31"), ("Wed, Jul 4 1979", "1979-07-04")):
+        box.fill(typed)
+        box.press("Enter")
+        expect(page.get_by_test_id("al-output")).to_have_text(iso, timeout=60_000)
+    wait_until_idle(page)
+    wait_for_charts(page)
+    chart = page.locator(".st-key-text_heatmap")
+    assert chart.locator(".xtick text").all_text_contents()[:3] == ["W", "e", "d"]
+    assert _outside(chart, ".xtick text, .ytick text, .g-xtitle text, .g-ytitle text, .gtitle, .cbtitle text") == []
+    share = page.get_by_role("button", name="Copy link")
+    expect(share).to_have_count(1)
+    share.click()
+    expect(page.locator('[data-testid="stCode"] code').first).to_contain_text("text=Wed,%20Jul%204%201979")
+    page.keyboard.press("Escape")
+    page.locator(".st-key-text_task button").nth(1).click()  # English -> Korean: words, slanted along the top
+    expect(page.get_by_test_id("al-output")).not_to_have_text("1979-07-04", timeout=60_000)
+    wait_until_idle(page)
+    wait_for_charts(page)
+    assert _outside(chart, ".xtick text, .ytick text, .g-xtitle text, .g-ytitle text, .gtitle") == []
+    assert_no_exception(page)

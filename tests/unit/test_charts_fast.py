@@ -46,3 +46,35 @@ def test_a_colour_table_is_made_once_and_cannot_be_changed():
     assert overlay._lut("Viridis") is overlay._lut("Viridis")
     with pytest.raises(ValueError):
         overlay._lut("Viridis")[0, 0] = 1
+
+
+def _margin(alignment, **options) -> dict:
+    return heatmap.alignment_heatmap(alignment, **options).to_plotly_json()["layout"]["margin"]
+
+
+def test_the_heatmap_reserves_room_for_its_labels_instead_of_letting_plotly_redraw_to_fit_them():
+    short = Alignment(["a", "b"], ["x", "y"], np.full((2, 2), 0.5), 0.0)
+    long_out = Alignment(["a", "b"], ["xxxxxxxx", "y"], np.full((2, 2), 0.5), 0.0)
+    hangul_out = Alignment(["a", "b"], ["가나다라마바사아", "y"], np.full((2, 2), 0.5), 0.0)
+    words_in = Alignment(["tomorrow", "weather"], ["x", "y"], np.full((2, 2), 0.5), 0.0)
+    base = _margin(short)
+    assert base["autoexpand"] is False
+    assert _margin(long_out)["l"] >= base["l"] + heatmap.text_px("xxxxxxx", 18) - 1  # seven more characters
+    assert _margin(hangul_out)["l"] > _margin(long_out)["l"]  # Hangul is drawn wider than Latin
+    assert _margin(words_in)["t"] > base["t"]  # slanted words along the top
+    assert _margin(short, title="A title")["t"] > base["t"]
+    assert base["r"] >= heatmap.COLORBAR_PX and _margin(short, compact=True)["r"] < heatmap.COLORBAR_PX
+    figure = heatmap.alignment_heatmap(words_in)
+    assert figure.layout.xaxis.autotickangles == (0, heatmap.LABEL_ANGLE)  # never on end: the room is for a slant
+    assert figure.layout.height >= base["t"] + 2 * 30  # the rows keep their height under the margin
+
+
+def test_presenting_scales_the_reserved_margins_with_the_fonts(monkeypatch):
+    from app import presenter
+
+    alignment = ALIGNMENTS[0]
+    plain = heatmap.alignment_heatmap(alignment)
+    monkeypatch.setattr(presenter, "active", lambda: True)
+    big = presenter.fit(heatmap.alignment_heatmap(alignment))
+    for side in "lrt":
+        assert big.layout.margin[side] == round(plain.layout.margin[side] * presenter.FONT_SCALE)
