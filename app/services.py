@@ -79,7 +79,10 @@ def __getattr__(name: str) -> Any:
 _device_lock = threading.Lock()
 _device: tuple[torch.device, str | None] | None = None
 _warm_up_started = threading.Event()
-WARM_UP_MODULES = ("torch", "models.registry", "models.seq2seq", "models.captioner", "models.transformer")
+# What /text needs comes first (a class goes there first), then the rest: the captioner alone takes over a second
+# (torchvision), and /text's first heatmap waited for it. The page modules bring Altair and the beam tree.
+WARM_UP_MODULES = ("torch", "models.registry", "models.seq2seq")
+WARM_UP_LATER = ("app.pages.beyond.tree_view", "app.pages.beyond.whatif_view", "models.captioner", "models.transformer")
 WARM_UP_INPUT = "2/10/93"
 # Threads per torch operation in the app. Our models are small and many sessions decode at once, each in its own
 # script thread: one thread per operation lets them run side by side. On a 2-core machine busy with other work,
@@ -156,6 +159,8 @@ def warm_up(delay_s: float = 0.0) -> None:
                 if entry.kind == "seq2seq":
                     decoded = _decode_shipped(entry.name, WARM_UP_INPUT, 1)  # loads it (shared), runs it once
                     _warm_charts(decoded[0])
+            for module in WARM_UP_LATER:
+                importlib.import_module(module)
         except BaseException:  # the page that needs it will raise it again, where it can be shown
             if not sys.is_finalizing():
                 logging.getLogger(__name__).warning("warm-up failed", exc_info=True)
