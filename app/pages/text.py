@@ -103,6 +103,10 @@ def inputs() -> tuple[str, str, str, int, str]:
         )
         if not is_date:
             st.caption(t("text.tatoeba_credit"))
+        # under the box, beside the model's settings: the answer comes a screen higher than with a row of its own
+        components.example_pills(
+            t("text.examples") if is_date else t("text.examples_translate"), examples, "text_example", input_key, UNSEEN
+        )
     with right:
         name = st.selectbox(
             t("text.model_label"),
@@ -117,18 +121,15 @@ def inputs() -> tuple[str, str, str, int, str]:
         )
         st.caption(t(f"text.about_{attention_of[name]}"))
         beam_width = st.slider(t("text.beam_label"), 1, 10, key="text_beam", help=t("text.beam_help"))
-    components.example_pills(
-        t("text.examples") if is_date else t("text.examples_translate"), examples, "text_example", input_key, UNSEEN
-    )
-    st.session_state.setdefault("text_mode", "look")
-    mode = st.segmented_control(
-        t("textmode.label"),
-        share.TEXT_MODES,
-        key="text_mode",
-        required=True,
-        format_func=lambda m: t(f"textmode.{m}", lang=lang),
-        help=t("textmode.help"),
-    )
+        st.session_state.setdefault("text_mode", "look")
+        mode = st.segmented_control(
+            t("textmode.label"),
+            share.TEXT_MODES,
+            key="text_mode",
+            required=True,
+            format_func=lambda m: t(f"textmode.{m}", lang=lang),
+            help=t("textmode.help"),
+        )
     return typed, services.tidy(typed), name, beam_width, mode
 
 
