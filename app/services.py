@@ -80,7 +80,8 @@ _device_lock = threading.Lock()
 _device: tuple[torch.device, str | None] | None = None
 _warm_up_started = threading.Event()
 # What /text needs comes first (a class goes there first), then the rest: the captioner alone takes over a second
-# (torchvision), and /text's first heatmap waited for it. The page modules bring Altair and the beam tree.
+# (torchvision), and /text's first heatmap waited for it. The page modules bring Altair and the beam tree (and
+# would bring pandas, which warm_up imports before this thread starts).
 WARM_UP_MODULES = ("torch", "models.registry", "models.seq2seq")
 WARM_UP_LATER = ("app.pages.beyond.tree_view", "app.pages.beyond.whatif_view", "models.captioner", "models.transformer")
 WARM_UP_INPUT = "2/10/93"
@@ -148,6 +149,9 @@ def warm_up(delay_s: float = 0.0) -> None:
     if _warm_up_started.is_set() or os.environ.get("ATTENTION_LENS_WARM_UP", "1") == "0":
         return
     _warm_up_started.set()
+    # pandas here, in the page's own thread, never in the background: Plotly looks pandas up in sys.modules while
+    # it validates a figure, and another session's page would find it half-imported (AttributeError) meanwhile.
+    importlib.import_module("pandas")
 
     def work() -> None:
         time.sleep(delay_s)

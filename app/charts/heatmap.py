@@ -23,6 +23,8 @@ __all__ = [
     "alignment_json",
     "entropy",
     "join_words",
+    "label_angles",
+    "label_margins",
     "step_bars",
     "tinted_tokens_html",
 ]
@@ -104,9 +106,8 @@ def _layout(source: list[str], target: list[str], *, title: str, x_title: str, y
         source, target, x_title="" if compact else x_title, y_title="" if compact else y_title, compact=compact
     )
     layout |= _size(title, compact=compact)
-    layout["margin"] = _margins(layout, source, target, colorbar=not compact)
-    slanting = _slanting(source, layout["xaxis"]["tickfont"]["size"])
-    layout["xaxis"]["autotickangles"] = [0, LABEL_ANGLE] if slanting else [0, 90]
+    layout["margin"] = label_margins(layout, source, target, colorbar=not compact)
+    layout["xaxis"]["autotickangles"] = label_angles(source, layout["xaxis"]["tickfont"]["size"])
     cell = theme.CELL_PX * (0.6 if compact else 1)
     layout["height"] = int(max(160, cell * len(target) + layout["margin"]["t"] + layout["margin"]["b"]))
     return layout
@@ -150,16 +151,23 @@ def text_px(text: str, size: float) -> float:
     return size * sum(1.0 if unicodedata.east_asian_width(c) in "WF" else CHAR_EM for c in text)
 
 
+def label_angles(source: list[str], tick: float) -> list[int]:
+    """The angles Plotly may give the labels along the top, for which ``label_margins`` reserved room."""
+    return [0, LABEL_ANGLE] if _slanting(source, tick) else [0, 90]
+
+
 def _slanting(source: list[str], tick: float) -> bool:
     """Whether the input labels are words, which slant by LABEL_ANGLE when cells are narrow. Single characters
     stand upright, or on end in very narrow cells, where they take no more room."""
     return max((text_px(s, tick) for s in source), default=0) > tick * 1.5
 
 
-def _margins(layout: dict, source: list[str], target: list[str], *, colorbar: bool) -> dict:
-    """Margins that hold the tick labels, the axis titles, the chart title and the colour bar, computed here
-    rather than by Plotly (``autoexpand`` off). Plotly's own fitting draws the chart, measures it and draws it
-    again: a third of the time a new heatmap takes to appear. app/presenter.py scales these with the fonts."""
+def label_margins(layout: dict, source: list[str], target: list[str], *, colorbar: bool) -> dict:
+    """Margins that hold the tick labels, the axis titles, the chart title and the colour bar of a map with
+    ``source`` along the top and ``target`` down the side (``layout`` gives the fonts and titles, under Plotly's
+    own keys). Computed here, with ``autoexpand`` off, rather than by Plotly: Plotly's own fitting draws the
+    chart, measures it and draws it again, a third of the time a new heatmap takes to appear.
+    app/presenter.py scales these with the fonts."""
     tick = layout["xaxis"]["tickfont"]["size"]
     font = layout["font"]["size"]
     widest_x = max((text_px(s, tick) for s in source), default=0)

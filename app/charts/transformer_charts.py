@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.charts import theme
+from app.charts.heatmap import label_angles, label_margins
 
 __all__ = ["heads_grid", "line_view", "single_map"]
 
@@ -64,14 +65,41 @@ def single_map(
         )
     )
     tick = {"size": theme.TICK_FONT_SIZE - 2, "family": theme.MONO_FAMILY}
-    fig.update_xaxes(tickvals=list(range(len(k_lab))), ticktext=k_lab, tickfont=tick, side="top", title=x_title)
-    fig.update_yaxes(
-        tickvals=list(range(len(q_lab))), ticktext=q_lab, tickfont=tick, autorange="reversed", title=y_title
+    fig.update_xaxes(
+        tickvals=list(range(len(k_lab))),
+        ticktext=k_lab,
+        tickfont=tick,
+        side="top",
+        title=x_title,
+        autotickangles=label_angles(k_lab, tick["size"]),
+        ticklabeloverflow="allow",
     )
+    fig.update_yaxes(
+        tickvals=list(range(len(q_lab))),
+        ticktext=q_lab,
+        tickfont=tick,
+        autorange="reversed",
+        title=y_title,
+        ticklabeloverflow="allow",
+    )
+    fonts = {  # what label_margins reads: the same keys as the layout's
+        "xaxis": {"tickfont": tick, "title": {"text": x_title}},
+        "yaxis": {"title": {"text": y_title}},
+        "font": {"size": theme.FONT_SIZE},
+        "title": {"text": title, "font": {"size": theme.TITLE_FONT_SIZE}},
+    }
+    margin = label_margins(fonts, k_lab, q_lab, colorbar=True)  # the map is drawn once, not fitted and redrawn
     fig.update_layout(
-        title={"text": title, "y": 0.995, "yanchor": "top", "yref": "container"},
-        height=int(max(220, 28 * len(q_lab) + 170)),
-        margin={"l": 10, "r": 10, "t": 120 if title else 80, "b": 10},
+        title={
+            "text": title,
+            "font": {"size": theme.TITLE_FONT_SIZE},
+            "y": 0.995,
+            "yanchor": "top",
+            "yref": "container",
+            "pad": {"t": 6},
+        },
+        height=int(max(220, 28 * len(q_lab) + margin["t"] + margin["b"])),
+        margin=margin,
         plot_bgcolor=MASKED,
         font={"family": theme.FONT_FAMILY, "size": theme.FONT_SIZE},
     )

@@ -218,21 +218,35 @@ def compare_tab() -> None:
 
 
 check_state()
-# A link may open another tab than the first; switching tabs stays in the browser (no run), so the URL keeps
-# the tab the link opened, not the one clicked since.
+# Only the open tab runs: the grid of every head, the line view and the comparison with the RNN are drawn when
+# asked for, not for every date. A link may open another tab than the first; the URL follows the tab clicked since.
+labels = {i: t(f"tf.tab_{i}") for i in TAB_IDS}
 opened = st.session_state.get("tf_tab_opened")
-tab_one, tab_grid, tab_lines, tab_compare = st.tabs(
-    [t(f"tf.tab_{i}") for i in TAB_IDS], default=t(f"tf.tab_{opened}") if opened else None
-)
-link.keep(tab=opened)
+if opened in labels and st.session_state.get("tf_tab") not in labels.values():
+    st.session_state["tf_tab"] = labels[opened]
+
+
+def tab_changed() -> None:
+    chosen = st.session_state.get("tf_tab")
+    st.session_state["tf_tab_opened"] = next((i for i, label in labels.items() if label == chosen), None)
+
+
+tab_one, tab_grid, tab_lines, tab_compare = st.tabs(list(labels.values()), key="tf_tab", on_change=tab_changed)
+link.keep(tab=st.session_state.get("tf_tab_opened"))
 with tab_one:
-    one_map()
+    if tab_one.open:
+        one_map()
 with tab_grid:
-    st.caption(t("tf.grid_note", layers=L, heads=H))
-    grid = charts.heads_grid(maps, queries, keys, causal=causal, layer_label=t("tf.layer_n"), head_label=t("tf.head_n"))
-    st.plotly_chart(grid, key="tf_grid", config=theme.png_config("transformer-heads"), width="stretch")
+    if tab_grid.open:
+        st.caption(t("tf.grid_note", layers=L, heads=H))
+        grid = charts.heads_grid(
+            maps, queries, keys, causal=causal, layer_label=t("tf.layer_n"), head_label=t("tf.head_n")
+        )
+        st.plotly_chart(grid, key="tf_grid", config=theme.png_config("transformer-heads"), width="stretch")
 with tab_lines:
-    line_tab()
+    if tab_lines.open:
+        line_tab()
 with tab_compare:
-    compare_tab()
+    if tab_compare.open:
+        compare_tab()
 link.share_button(share_slot)

@@ -13,7 +13,15 @@ def test_default_input_is_translated_with_all_maps():
     at = open_app("transformer")
     assert_clean(at)
     assert ">1984-09-25<" in output(at)
-    assert len(at.get("plotly_chart")) >= 4  # one map, all heads, line view, the comparison
+    assert len(at.get("plotly_chart")) == 1  # only the open tab runs: its one map
+    drawn = {}
+    for label in ("All heads", "Line view", "Attention vs self-attention"):
+        at.session_state["tf_tab"] = label
+        at.run()
+        assert_clean(at)
+        drawn[label] = len(at.get("plotly_chart"))
+    # all heads in one figure, the line view, and the RNN's map beside the Transformer's cross-attention
+    assert drawn == {"All heads": 1, "Line view": 1, "Attention vs self-attention": 2}
 
 
 @pytest.mark.parametrize("kind", ["encoder_self", "decoder_self", "cross"])
@@ -29,6 +37,8 @@ def test_every_kind_layer_and_head(kind):
 
 def test_line_view_for_one_token():
     at = open_app("transformer")
+    at.session_state["tf_tab"] = "Line view"  # only the open tab runs
+    at.run()
     at.selectbox(key="tf_line_token").set_value(3).run()
     assert_clean(at)
     assert any("attends most to" in m.value for m in at.markdown)
