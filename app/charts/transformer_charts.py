@@ -64,6 +64,13 @@ def single_map(
             colorbar={"title": {"text": "α"}, "thickness": 14},
         )
     )
+    _label_axes(fig, q_lab, k_lab, title=title, x_title=x_title, y_title=y_title)
+    return fig
+
+
+def _label_axes(fig: go.Figure, q_lab: list[str], k_lab: list[str], *, title: str, x_title: str, y_title: str) -> None:
+    """Keys along the top, queries down the side (one tick per token), the title, and the margins and height
+    they need: reserved here, so that the map is drawn once, not fitted and redrawn."""
     tick = {"size": theme.TICK_FONT_SIZE - 2, "family": theme.MONO_FAMILY}
     fig.update_xaxes(
         tickvals=list(range(len(k_lab))),
@@ -103,7 +110,6 @@ def single_map(
         plot_bgcolor=MASKED,
         font={"family": theme.FONT_FAMILY, "size": theme.FONT_SIZE},
     )
-    return fig
 
 
 def heads_grid(

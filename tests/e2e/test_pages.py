@@ -263,7 +263,7 @@ def transformer(page, lang: str) -> None:
     with rerun(page):  # only the open tab runs: opening the grid draws it
         page.get_by_role("tab", name=t("tf.tab_grid", lang=lang)).click()
     wait_for_charts(page)
-    expect(page.locator('.st-key-tf_grid .heatmaplayer').first).to_be_visible(timeout=WAIT)
+    expect(page.locator(".st-key-tf_grid .heatmaplayer").first).to_be_visible(timeout=WAIT)
 
 
 def image(page, lang: str) -> None:
