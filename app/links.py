@@ -63,6 +63,24 @@ class Link:
             elif name in st.query_params:
                 del st.query_params[name]
 
+    def tabs(self, ids: Iterable[str], key: str, label) -> list:
+        """``st.tabs`` for the tab ``ids`` (named by ``label(id)``) that rerun when one is opened, so that a page
+        runs only the open one (``tab.open``). The open tab's id is kept in ``st.session_state[key + "_opened"]``
+        (a link's ``tab`` goes there before the page draws) and in the URL's ``tab`` field."""
+        labels = {i: label(i) for i in ids}
+        opened_key = f"{key}_opened"
+        opened = st.session_state.get(opened_key)
+        if opened in labels and st.session_state.get(key) not in labels.values():
+            st.session_state[key] = labels[opened]
+
+        def changed() -> None:
+            chosen = st.session_state.get(key)
+            st.session_state[opened_key] = next((i for i, text in labels.items() if text == chosen), None)
+
+        tabs = st.tabs(list(labels.values()), key=key, on_change=changed)
+        self.keep(tab=st.session_state.get(opened_key))
+        return tabs
+
     def url(self) -> str:
         """The link to this view: the page's address (relative when the browser has not told it), the view,
         the language, and presenter mode when it is on."""

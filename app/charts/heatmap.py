@@ -21,6 +21,7 @@ __all__ = [
     "alignment_csv",
     "alignment_heatmap",
     "alignment_json",
+    "chart_title",
     "entropy",
     "join_words",
     "label_angles",
@@ -106,8 +107,18 @@ def _layout(source: list[str], target: list[str], *, title: str, x_title: str, y
         source, target, x_title="" if compact else x_title, y_title="" if compact else y_title, compact=compact
     )
     layout |= _size(title, compact=compact)
-    layout["margin"] = label_margins(layout, source, target, colorbar=not compact)
-    layout["xaxis"]["autotickangles"] = label_angles(source, layout["xaxis"]["tickfont"]["size"])
+    tick = layout["xaxis"]["tickfont"]["size"]
+    layout["margin"] = label_margins(
+        source,
+        target,
+        tick=tick,
+        font=layout["font"]["size"],
+        title_size=layout["title"]["font"]["size"] if title else None,
+        x_titled=bool(layout["xaxis"]["title"]["text"]),
+        y_titled=bool(layout["yaxis"]["title"]["text"]),
+        colorbar=not compact,
+    )
+    layout["xaxis"]["autotickangles"] = label_angles(source, tick)
     cell = theme.CELL_PX * (0.6 if compact else 1)
     layout["height"] = int(max(160, cell * len(target) + layout["margin"]["t"] + layout["margin"]["b"]))
     return layout
@@ -151,49 +162,64 @@ def text_px(text: str, size: float) -> float:
     return size * sum(1.0 if unicodedata.east_asian_width(c) in "WF" else CHAR_EM for c in text)
 
 
+def _widest(labels: list[str], tick: float) -> float:
+    return max((text_px(s, tick) for s in labels), default=0)
+
+
+def _slants(widest: float, tick: float) -> bool:
+    """Whether labels this wide are words, which slant by LABEL_ANGLE when cells are narrow. Single characters
+    stand upright, or on end in very narrow cells, where they take no more room."""
+    return widest > tick * 1.5
+
+
 def label_angles(source: list[str], tick: float) -> list[int]:
     """The angles Plotly may give the labels along the top, for which ``label_margins`` reserved room."""
-    return [0, LABEL_ANGLE] if _slanting(source, tick) else [0, 90]
+    return [0, LABEL_ANGLE] if _slants(_widest(source, tick), tick) else [0, 90]
 
 
-def _slanting(source: list[str], tick: float) -> bool:
-    """Whether the input labels are words, which slant by LABEL_ANGLE when cells are narrow. Single characters
-    stand upright, or on end in very narrow cells, where they take no more room."""
-    return max((text_px(s, tick) for s in source), default=0) > tick * 1.5
-
-
-def label_margins(layout: dict, source: list[str], target: list[str], *, colorbar: bool) -> dict:
-    """Margins that hold the tick labels, the axis titles, the chart title and the colour bar of a map with
-    ``source`` along the top and ``target`` down the side (``layout`` gives the fonts and titles, under Plotly's
-    own keys). Computed here, with ``autoexpand`` off, rather than by Plotly: Plotly's own fitting draws the
-    chart, measures it and draws it again, a third of the time a new heatmap takes to appear.
-    app/presenter.py scales these with the fonts."""
-    tick = layout["xaxis"]["tickfont"]["size"]
-    font = layout["font"]["size"]
-    widest_x = max((text_px(s, tick) for s in source), default=0)
-    widest_y = max((text_px(s, tick) for s in target), default=0)
+def label_margins(
+    source: list[str],
+    target: list[str],
+    *,
+    tick: float,
+    font: float,
+    title_size: float | None,
+    x_titled: bool,
+    y_titled: bool,
+    colorbar: bool,
+) -> dict:
+    """Margins that hold the tick labels (``source`` along the top, ``target`` down the side, at ``tick`` px),
+    the axis titles, the chart title (``title_size`` px, or None without one) and the colour bar. Computed
+    here, with ``autoexpand`` off, rather than by Plotly: Plotly's own fitting draws the chart, measures it and
+    draws it again, a third of the time a new heatmap takes to appear. app/presenter.py scales these with the
+    fonts."""
+    widest_x, widest_y = _widest(source, tick), _widest(target, tick)
+    slanting = _slants(widest_x, tick)
     slant = math.radians(LABEL_ANGLE)
     # labels along the top: upright, or slanted when wider than a cell might be (the chart's width is the page's)
-    x_labels = widest_x * math.sin(slant) + tick * math.cos(slant) if _slanting(source, tick) else tick * 1.3
-    titled = lambda axis: bool(layout[axis]["title"]["text"])  # noqa: E731
-    top = 10 + x_labels + (font * 1.9 if titled("xaxis") else 0)
-    top += layout["title"]["font"]["size"] * 2 if layout["title"]["text"] else 0
-    left = 16 + widest_y + (font * 1.9 if titled("yaxis") else 0)
-    right = COLORBAR_PX if colorbar else 10 + (widest_x * math.cos(slant) if _slanting(source, tick) else 0)
+    x_labels = widest_x * math.sin(slant) + tick * math.cos(slant) if slanting else tick * 1.3
+    top = 10 + x_labels + (font * 1.9 if x_titled else 0) + (title_size * 2 if title_size else 0)
+    left = 16 + widest_y + (font * 1.9 if y_titled else 0)
+    right = COLORBAR_PX if colorbar else 10 + (widest_x * math.cos(slant) if slanting else 0)
     return {"l": round(left), "r": round(right), "t": round(top), "b": 10, "autoexpand": False}
+
+
+def chart_title(text: str, size: float) -> dict:
+    """A map's title at the top left of the chart, inside the room ``label_margins`` reserves for it."""
+    return {
+        "text": text,
+        "font": {"size": size},
+        "y": 0.995,
+        "yanchor": "top",
+        "yref": "container",
+        "pad": {"t": 6},  # its glyphs start inside the chart, not above it
+    }
 
 
 def _size(title: str, *, compact: bool) -> dict:
     """Title and fonts; compact for the side-by-side comparisons."""
     return {
-        "title": {
-            "text": title,
-            "font": {"size": theme.TITLE_FONT_SIZE - (4 if compact else 0)},
-            "y": 0.995,
-            "yanchor": "top",
-            "yref": "container",
-            "pad": {"t": 6},  # its glyphs start inside the chart, not above it
-        },
+        "title": chart_title(title, theme.TITLE_FONT_SIZE - (4 if compact else 0)),
         "font": {"family": theme.FONT_FAMILY, "size": theme.FONT_SIZE},
         "plot_bgcolor": "white",
     }

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.charts import theme
-from app.charts.heatmap import label_angles, label_margins
+from app.charts.heatmap import chart_title, label_angles, label_margins
 
 __all__ = ["heads_grid", "line_view", "single_map"]
 
@@ -89,22 +89,18 @@ def _label_axes(fig: go.Figure, q_lab: list[str], k_lab: list[str], *, title: st
         title=y_title,
         ticklabeloverflow="allow",
     )
-    fonts = {  # what label_margins reads: the same keys as the layout's
-        "xaxis": {"tickfont": tick, "title": {"text": x_title}},
-        "yaxis": {"title": {"text": y_title}},
-        "font": {"size": theme.FONT_SIZE},
-        "title": {"text": title, "font": {"size": theme.TITLE_FONT_SIZE}},
-    }
-    margin = label_margins(fonts, k_lab, q_lab, colorbar=True)  # the map is drawn once, not fitted and redrawn
+    margin = label_margins(  # the map is drawn once, not fitted and redrawn
+        k_lab,
+        q_lab,
+        tick=tick["size"],
+        font=theme.FONT_SIZE,
+        title_size=theme.TITLE_FONT_SIZE if title else None,
+        x_titled=bool(x_title),
+        y_titled=bool(y_title),
+        colorbar=True,
+    )
     fig.update_layout(
-        title={
-            "text": title,
-            "font": {"size": theme.TITLE_FONT_SIZE},
-            "y": 0.995,
-            "yanchor": "top",
-            "yref": "container",
-            "pad": {"t": 6},
-        },
+        title=chart_title(title, theme.TITLE_FONT_SIZE),
         height=int(max(220, 28 * len(q_lab) + margin["t"] + margin["b"])),
         margin=margin,
         plot_bgcolor=MASKED,

@@ -227,17 +227,7 @@ def views(name: str, text: str, beams: list, shown, beam_width: int, given: dict
         if "step" in given:
             links.ignored_notice(["step"])
         st.session_state.pop("text_steps_step", None)
-    labels = {i: t(f"text.tab_{i}") for i in TAB_IDS}
-    opened = st.session_state.get("text_tab_opened")
-    if opened in labels and st.session_state.get("text_tab") not in labels.values():
-        st.session_state["text_tab"] = labels[opened]
-
-    def tab_changed() -> None:
-        chosen = st.session_state.get("text_tab")
-        st.session_state["text_tab_opened"] = next((i for i, label in labels.items() if label == chosen), None)
-
-    tab_map, tab_steps, tab_beams, tab_compare = st.tabs(list(labels.values()), key="text_tab", on_change=tab_changed)
-    link.keep(tab=st.session_state.get("text_tab_opened"))
+    tab_map, tab_steps, tab_beams, tab_compare = link.tabs(TAB_IDS, "text_tab", lambda i: t(f"text.tab_{i}"))
     with tab_map:
         if tab_map.open and shown.has_attention:
             components.heatmap_chart(shown, key="text_heatmap", title=t("text.heatmap_title", model=name))

@@ -220,19 +220,7 @@ def compare_tab() -> None:
 check_state()
 # Only the open tab runs: the grid of every head, the line view and the comparison with the RNN are drawn when
 # asked for, not for every date. A link may open another tab than the first; the URL follows the tab clicked since.
-labels = {i: t(f"tf.tab_{i}") for i in TAB_IDS}
-opened = st.session_state.get("tf_tab_opened")
-if opened in labels and st.session_state.get("tf_tab") not in labels.values():
-    st.session_state["tf_tab"] = labels[opened]
-
-
-def tab_changed() -> None:
-    chosen = st.session_state.get("tf_tab")
-    st.session_state["tf_tab_opened"] = next((i for i, label in labels.items() if label == chosen), None)
-
-
-tab_one, tab_grid, tab_lines, tab_compare = st.tabs(list(labels.values()), key="tf_tab", on_change=tab_changed)
-link.keep(tab=st.session_state.get("tf_tab_opened"))
+tab_one, tab_grid, tab_lines, tab_compare = link.tabs(TAB_IDS, "tf_tab", lambda i: t(f"tf.tab_{i}"))
 with tab_one:
     if tab_one.open:
         one_map()
