@@ -6,9 +6,10 @@ then runs the page the URL asks for. Pages live in app/pages/, listed in app/nav
 
 import streamlit as st
 
-from app import __version__, presenter, services
+from app import __version__, services
 from app.i18n import korean_line_breaks, language_picker, t
 from app.navigation import ICON, available
+from app.ui import presenter
 
 st.set_page_config(page_title="Attention Lens", page_icon=ICON, layout="wide", initial_sidebar_state="expanded")
 korean_line_breaks()

@@ -24,7 +24,7 @@ def import_ms(code: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-HOME_MODULES = "import app.services, app.components, app.presenter, app.navigation, app.i18n"  # no torch
+HOME_MODULES = "import app.services, app.ui.components, app.ui.presenter, app.navigation, app.i18n"  # no torch
 CUDA_INIT = (
     "import time, torch; t = time.perf_counter(); torch.zeros(1, device='cuda'); torch.cuda.synchronize(); "
     "print((time.perf_counter() - t) * 1000)"

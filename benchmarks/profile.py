@@ -167,7 +167,7 @@ async def round_trips(url: str, n: int) -> dict[str, dict]:
 
 def import_times() -> list[tuple[str, float]]:
     """The slowest top-level imports of the entry point's modules in a fresh Python (ms, cumulative)."""
-    code = "import app.services, app.components, app.presenter, app.navigation, app.i18n, streamlit"
+    code = "import app.services, app.ui.components, app.ui.presenter, app.navigation, app.i18n, streamlit"
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=ROOT, capture_output=True, text=True)
     rows = []
     for line in done.stderr.splitlines():

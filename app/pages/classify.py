@@ -5,10 +5,12 @@ Explanation")."""
 
 import streamlit as st
 
-from app import components, links, presenter, services, share
+from app import services
 from app.charts import reviews, theme
-from app.examples import REVIEW_EXAMPLES
 from app.i18n import current_language, t
+from app.logic import share
+from app.logic.examples import REVIEW_EXAMPLES
+from app.ui import components, links, presenter
 
 lang = current_language()  # format_funcs may be called after the run (AppTest): fix the language now
 entries = services.review_models()

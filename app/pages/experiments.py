@@ -4,9 +4,11 @@ import time
 
 import streamlit as st
 
-from app import components, live, services
+from app import services
 from app.charts import experiments as charts
 from app.i18n import current_language, t
+from app.services import live_models as live
+from app.ui import components
 from models.results import ProblemKind
 
 st.title(t("exp.title"))
@@ -211,7 +213,7 @@ def live_models_view() -> None:
         with st.container(border=True):
             st.markdown(f"**{name}** · {info['message']}")
             if info["task"] == "date":
-                st.page_link("app/pages/text.py", label=t("exp.live_use_text"), icon=":material/translate:")
+                st.page_link("app/pages/text/page.py", label=t("exp.live_use_text"), icon=":material/translate:")
             sample = "march 5, 2026" if info["task"] == "date" else "qkzdwmn"
             probe = services.tidy(st.text_input(t("exp.live_try"), sample, key=f"exp_try_{name}", max_chars=60))
             problem = services.check_text(services.require_model(name), probe)

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from app import components, services
+from app import services
 from app.i18n import t
 from app.navigation import PAGES
+from app.ui import components
 
 st.title(":material/search: Attention Lens")
 st.markdown(f"### {t('home.tagline')}")
@@ -36,7 +37,7 @@ with right, st.container(border=True, height="stretch"):
 example_left, example_right = st.columns([2, 3], gap="large", vertical_alignment="center")
 with example_left:
     st.write(t("home.see_it"))
-    st.page_link("app/pages/text.py", label=t("home.try_it"), icon=":material/arrow_forward:")
+    st.page_link("app/pages/text/page.py", label=t("home.try_it"), icon=":material/arrow_forward:")
 with example_right:
     alignment = services.home_example()  # saved from date-additive: the home page loads no model (nor torch)
     if alignment is not None:

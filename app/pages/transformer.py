@@ -6,11 +6,13 @@ the URL, so a link opens it again."""
 import numpy as np
 import streamlit as st
 
-from app import components, links, presenter, services, share
+from app import services
 from app.charts import theme
 from app.charts import transformer_charts as charts
-from app.examples import DATE_EXAMPLES
 from app.i18n import current_language, t
+from app.logic import share
+from app.logic.examples import DATE_EXAMPLES
+from app.ui import components, links, presenter
 
 lang = current_language()
 TAB_IDS = share.TF_TABS  # one, grid, lines, compare

@@ -30,8 +30,8 @@ import numpy as np
 import streamlit as st
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app import live
 from app.i18n import t
+from app.services import live_models as live
 from models.data import sequences as _sequences
 from models.data import shapes as _shapes
 from models.protocols import ImageModel, TextModel
@@ -83,7 +83,7 @@ _warm_up_started = threading.Event()
 # (torchvision), and /text's first heatmap waited for it. The page modules bring Altair and the beam tree (and
 # would bring pandas, which warm_up imports before this thread starts).
 WARM_UP_MODULES = ("torch", "models.registry", "models.seq2seq")
-WARM_UP_LATER = ("app.pages.beyond.tree_view", "app.pages.beyond.whatif_view", "models.captioner", "models.transformer")
+WARM_UP_LATER = ("app.pages.text.tree", "app.pages.text.whatif", "models.captioner", "models.transformer")
 WARM_UP_INPUT = "2/10/93"
 # Threads per torch operation in the app. Our models are small and many sessions decode at once, each in its own
 # script thread: one thread per operation lets them run side by side. On a 2-core machine busy with other work,
@@ -359,7 +359,7 @@ def _decode_shipped(name: str, text: str, beam_width: int) -> list[Alignment]:
     return load_model(name).model.decode([text], beam_width=beam_width)[0]
 
 
-HOME_EXAMPLE = Path(__file__).resolve().parents[1] / "assets" / "examples" / "home.json"
+HOME_EXAMPLE = Path(__file__).resolve().parents[2] / "assets" / "examples" / "home.json"
 
 
 @st.cache_data(show_spinner=False)
@@ -536,7 +536,7 @@ def word_hits(result: VisualAttention, scene: _shapes.Scene) -> list[bool | None
 
 # --------------------------------------------------------------------------- photo captioners (/image)
 
-ASSETS_ROOT = Path(__file__).resolve().parents[1] / "assets"
+ASSETS_ROOT = Path(__file__).resolve().parents[2] / "assets"
 
 
 def image_models() -> list[registry.ModelEntry]:

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from app import services, whatif
+from app import services
+from app.logic import whatif
 
 TEXT = "september 27, 1994"
 

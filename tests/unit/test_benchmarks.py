@@ -92,8 +92,8 @@ def page(*markdown: str, alerts: tuple = ()) -> Run:
 
 def test_the_load_client_reads_the_answer_and_the_caption_off_the_page(monkeypatch):
     """Against what the pages really write: components.big_output and overlay.word_chips_html."""
-    from app import components
     from app.charts import overlay
+    from app.ui import components
 
     written = []
     monkeypatch.setattr(components.st, "markdown", lambda body, **_: written.append(body))

@@ -70,7 +70,7 @@ def test_the_heatmap_reserves_room_for_its_labels_instead_of_letting_plotly_redr
 
 
 def test_presenting_scales_the_reserved_margins_with_the_fonts(monkeypatch):
-    from app import presenter
+    from app.ui import presenter
 
     alignment = ALIGNMENTS[0]
     plain = heatmap.alignment_heatmap(alignment)

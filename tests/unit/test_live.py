@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from app.live import LiveTrainer
+from app.services.live_models import LiveTrainer
 from models.results import Alignment
 
 

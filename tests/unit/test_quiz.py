@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from app import quiz
+from app.logic import quiz
 
 
 def test_a_round_draws_each_example_once_while_there_are_enough():

@@ -22,8 +22,9 @@ import pytest
 import torch
 from PIL import Image
 
-from app import components, services
+from app import services
 from app.charts import heatmap, overlay
+from app.ui import components
 from models import registry
 from models.results import Alignment
 
@@ -33,21 +34,21 @@ SOURCES = [*sorted((ROOT / "app").rglob("*.py")), ROOT / "streamlit_app.py"]
 # (file, enclosing function or "<module>"): the only places that may render HTML. A new site must be added
 # here on purpose, after checking that what it renders is escaped (the taint check below must pass too).
 ALLOWED_SITES = {
-    ("app/components.py", "big_output"),  # the model's answer, escaped
-    ("app/components.py", "_step_view"),  # one decoding step: tokens escaped, tinted input from a builder
+    ("app/ui/components.py", "big_output"),  # the model's answer, escaped
+    ("app/ui/components.py", "_step_view"),  # one decoding step: tokens escaped, tinted input from a builder
     ("app/i18n.py", "korean_line_breaks"),  # a constant <style> rule (Korean wraps between words), no text
     ("app/pages/experiments.py", "one_input"),  # diff_html
     ("app/pages/image/views.py", "caption_summary"),  # word_chips_html
     ("app/pages/image/views.py", "one_word"),  # word_chips_html, colorbar_html
     ("app/pages/image/views.py", "grid_view"),  # colorbar_html
     ("app/pages/image/acting.py", "whatif_view"),  # word_chips_html of both captions
-    ("app/pages/image/quiz_view.py", "_ask"),  # the caption so far, escaped
-    ("app/pages/beyond/quiz_view.py", "_question"),  # the quiz's output so far, escaped
-    ("app/pages/beyond/whatif_view.py", "compare"),  # the edited output: diff_html
+    ("app/pages/image/quiz.py", "_ask"),  # the caption so far, escaped
+    ("app/pages/text/quiz.py", "_question"),  # the quiz's output so far, escaped
+    ("app/pages/text/whatif.py", "compare"),  # the edited output: diff_html
     ("app/pages/math/real_model.py", "pick_step"),  # the written output, escaped
     ("app/pages/math/real_model.py", "weights_view"),  # tinted_tokens_html
-    ("app/pages/text.py", "compare_card"),  # the compare tab's outputs, escaped
-    ("app/presenter.py", "control"),  # a constant <style> rule (presenter mode), no text
+    ("app/pages/text/page.py", "compare_card"),  # the compare tab's outputs, escaped
+    ("app/ui/presenter.py", "control"),  # a constant <style> rule (presenter mode), no text
     ("app/pages/classify.py", "<module>"),  # gauge_html
     ("app/pages/classify.py", "tinted"),  # tinted_words_html: the review's words and their tips, escaped
     ("app/pages/classify.py", "attention_view"),  # legend_html

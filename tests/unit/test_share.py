@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from app import share
+from app.logic import share
 
 MODELS = ("date-additive", "date-dot", "date-none")
 TEXT = share.text_fields(("date", "en-ko", "ko-en"), MODELS)

@@ -36,7 +36,7 @@ def fresh_python(code: str, **env: str) -> str:
 
 def test_the_home_page_modules_import_no_torch():
     modules = sorted({m for path in HOME for m in imported_modules(path)})
-    assert "app.services" in modules and "app.components" in modules
+    assert "app.services" in modules and "app.ui.components" in modules
     code = (
         "import importlib, json, sys\n"
         f"for name in {modules!r}:\n"

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from app import whatif
+from app.logic import whatif
 from models import registry
 from models.results import ForcedAttention
 

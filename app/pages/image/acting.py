@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import services, whatif
+from app import services
 from app.charts import beam_tree, overlay
 from app.i18n import t
-from app.pages.beyond import tree_view as tree_nodes
+from app.logic import whatif
+from app.pages.text import tree as tree_nodes
 from models.results import VisualAttention
 
 WORD, ROW, COL, PATCH = "image_edit_word", "image_edit_row", "image_edit_col", "image_edit_patch"

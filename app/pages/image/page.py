@@ -7,10 +7,13 @@ is on the thing named (deletion), what-if edits of one word's attention, a quiz,
 
 import streamlit as st
 
-from app import links, services, share
+from app import services
 from app.charts import overlay
 from app.i18n import current_language, t
-from app.pages.image import acting, looking, picture, quiz_view, views
+from app.logic import share
+from app.pages.image import acting, looking, picture, views
+from app.pages.image import quiz as quiz_view
+from app.ui import links
 
 st.title(t("image.title"))
 st.write(t("image.intro"))

@@ -12,12 +12,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import links, services, share
+from app import services
 from app.charts import heatmap, math_charts, theme
 from app.charts import math_latex as tex
-from app.components import big_table, example_pills
-from app.examples import DATE_EXAMPLES
 from app.i18n import t
+from app.logic import share
+from app.logic.examples import DATE_EXAMPLES
+from app.ui import links
+from app.ui.components import big_table, example_pills
 from models.results import AttentionStep
 
 SHOWN_DIMS = 8  # how many coordinates of the real model's 128-dimensional vectors are listed
@@ -90,7 +92,7 @@ def weights_view(name: str, text: str, source: list[str], now: AttentionStep, st
         t("math.same_as_heatmap", step=step, diff=f"{same:.1e}", total=f"{now.weights.sum():.4f}"),
         icon=":material/grid_on:",
     )
-    st.page_link("app/pages/text.py", label=t("math.open_text"), icon=":material/translate:")
+    st.page_link("app/pages/text/page.py", label=t("math.open_text"), icon=":material/translate:")
     with st.expander(t("math.every_input"), icon=":material/table:"):
         every = {
             "#": np.arange(1, len(source) + 1),

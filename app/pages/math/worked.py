@@ -15,8 +15,8 @@ import streamlit as st
 from app import services
 from app.charts import math_charts, theme
 from app.charts import math_latex as tex
-from app.components import big_table
 from app.i18n import t
+from app.ui.components import big_table
 
 COLUMNS = [f"x{i + 1}" for i in range(services.WORKED_DIM)]  # the number columns of the editable tables
 

@@ -12,9 +12,11 @@ import random
 import pandas as pd
 import streamlit as st
 
-from app import presenter, quiz, services, whatif
+from app import services
 from app.charts import heatmap, theme
 from app.i18n import t
+from app.logic import quiz, whatif
+from app.ui import presenter
 from models.results import Alignment
 
 ROUND, PHASE, SEED = "text_quiz_round", "text_quiz_phase", "text_quiz_seed"  # the Round; "ask" | "reveal"; its seed

@@ -11,9 +11,11 @@ import html
 import pandas as pd
 import streamlit as st
 
-from app import components, links, presenter, services, whatif
+from app import services
 from app.charts import heatmap, theme
 from app.i18n import t
+from app.logic import whatif
+from app.ui import components, links, presenter
 from models.results import Alignment
 
 STEP, HOW, AT, RAW, VERSION = "text_wi_step", "text_wi_how", "text_wi_at", "text_wi_raw", "text_wi_version"

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 
 import streamlit as st
 
-from app import share
 from app.i18n import current_language, t
+from app.logic import share
 
 PRESENT_KEY = "present"  # app/presenter.py's switch, carried by a shared link too
 

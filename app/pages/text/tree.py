@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import components, links
 from app.charts import beam_tree
 from app.i18n import t
+from app.ui import components, links
 from models.results import Alignment
 
 NODE = "text_tree_node"

@@ -12,9 +12,10 @@ import random
 
 import streamlit as st
 
-from app import quiz, services
+from app import services
 from app.charts import overlay
 from app.i18n import t
+from app.logic import quiz
 from app.pages.image.acting import region_input
 
 ROUND, PHASE, SEED = "image_quiz_round", "image_quiz_phase", "image_quiz_seed"

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from app import presenter
 from app.charts import heatmap, theme
 from app.i18n import t
+from app.ui import presenter
 from models.results import Alignment
 
 if TYPE_CHECKING:  # pandas loads with the first table (the first page paints sooner without it)

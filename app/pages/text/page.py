@@ -7,11 +7,16 @@ import html
 
 import streamlit as st
 
-from app import components, links, live, presenter, services, share
+from app import services
 from app.charts import heatmap
-from app.examples import DATE_EXAMPLES
 from app.i18n import current_language, t
-from app.pages.beyond import quiz_view, tree_view, whatif_view
+from app.logic import share
+from app.logic.examples import DATE_EXAMPLES
+from app.pages.text import quiz as quiz_view
+from app.pages.text import tree as tree_view
+from app.pages.text import whatif as whatif_view
+from app.services import live_models as live
+from app.ui import components, links, presenter
 
 lang = current_language()  # format_funcs may be called after the run (AppTest): fix the language now
 TASKS = {"date": "date", "en-ko": "translate-en-ko", "ko-en": "translate-ko-en"}  # picker value -> card task

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import share
 from app.i18n import t
+from app.logic import share
 
 STATE_KEY = "present"
 MAX_CHART_PX = 540  # a chart's height while presenting: it fits under the page's header at 720 px
