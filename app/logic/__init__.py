@@ -1,0 +1,1 @@
+"""Pure helpers of the app: URL state, what-if edits, quiz rounds, example inputs. No Streamlit, no torch."""
