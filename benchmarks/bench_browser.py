@@ -53,7 +53,7 @@ def sentences(n: int) -> list[str]:
 
 async def floor(browser, n: int, timeout_s: float) -> list[float]:
     """ms per input on the floor page."""
-    from tests.e2e.harness import free_port, running_app
+    from testkit.server import free_port, running_app
 
     with running_app(port=free_port(), script="benchmarks/floor_app.py") as url:
         session = await Session.start(browser, url, timeout_s=timeout_s)

@@ -36,7 +36,8 @@ async def cold_starts(opts: Options) -> list[dict[str, float]]:
     from playwright.async_api import async_playwright
 
     from benchmarks.browser import Session
-    from tests.e2e.harness import free_port, launch_browser, running_app
+    from testkit.chromium import launch_browser
+    from testkit.server import free_port, running_app
 
     runs = []
     async with async_playwright() as playwright:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import Any
 
 from benchmarks.common import Options, Row, fmt_value, quality_bar
 from models import registry
+from testkit.report import first_crossing
 
 
 def bar_of(entry: registry.ModelEntry, entries: list[registry.ModelEntry]) -> tuple[str, float, str] | None:
@@ -29,11 +29,6 @@ def bar_of(entry: registry.ModelEntry, entries: list[registry.ModelEntry]) -> tu
         if chrf is not None:
             return "chrf", chrf + 3, f"{baseline.name}'s validation chrF {chrf:g} + 3"
     return None
-
-
-def first_crossing(history: list[dict[str, Any]], metric: str, threshold: float) -> dict[str, Any] | None:
-    """The first evaluation in a training history with ``metric >= threshold``."""
-    return next((h for h in history if h.get(metric) is not None and h[metric] >= threshold), None)
 
 
 def rows(opts: Options) -> Iterator[Row]:

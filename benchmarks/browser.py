@@ -1,23 +1,21 @@
 """Drive the real app in headless Chromium (Playwright's async API) and time what a person does: from the
 moment an input is submitted to the moment its heatmap or overlay is drawn.
 
-Used by bench_startup.py (cold start), bench_browser.py (interaction latency) and bench_load.py (many
-sessions at once). tests/e2e/harness.py starts `streamlit run` and finds Chromium; this file only adds the
-timed actions. Elements are found by their widget keys (``.st-key-<key>``), so any language works.
+Used by bench_startup.py (cold start), bench_browser.py (interaction latency) and load.py (one browser among
+many sessions). testkit starts `streamlit run` and finds Chromium; this file only adds the timed actions.
+Elements are found by their widget keys (``.st-key-<key>``), so any language works.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
-import os
 import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
-from PIL import Image
+from testkit.chromium import launch_browser
+from testkit.server import free_port, running_app, server_errors
 
 # Installed in every page before the app's own scripts: small probes the waits below poll.
 PROBES = """
@@ -66,64 +64,6 @@ PAGES = ("/", "/text", "/image", "/transformer", "/math", "/experiments")
 
 class Failed(Exception):
     """An interaction that did not end with its result drawn."""
-
-
-def png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def server_pid(port: int) -> int | None:
-    """The pid of the `streamlit run ... --server.port <port>` this process started (Linux /proc)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            args = (entry / "cmdline").read_bytes().split(b"\0")
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == os.getpid() and b"streamlit" in args and str(port).encode() in args:
-            return int(entry.name)
-    return None
-
-
-def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants (Linux /proc), in bytes."""
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-            for task in Path(f"/proc/{p}/task").iterdir():
-                stack += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, ValueError):
-            continue
-    return total
-
-
-def server_errors(port: int) -> list[str]:
-    """The app's uncaught exceptions in the server log that tests/e2e/harness.py writes (the browser shows
-    them redacted): "KeyError: 'x' at app/pages/math.py:311", each once, in order."""
-    from tests.e2e.harness import ROOT
-
-    log = ROOT / "test-artifacts" / f"streamlit-{port}.log"
-    errors: list[str] = []
-    where = ""
-    for line in (log.read_text(encoding="utf-8", errors="replace") if log.is_file() else "").splitlines():
-        stripped = line.strip()
-        if stripped.startswith('File "') and str(ROOT) in stripped:
-            path, _, rest = stripped[6:].partition('", line ')
-            where = f"{Path(path).relative_to(ROOT)}:{rest.split(',')[0]}"
-        elif where and line and not line[0].isspace() and not line.startswith("Traceback"):
-            error = f"{stripped[:160]} at {where}"
-            if error not in errors:
-                errors.append(error)
-            where = ""
-    return errors
 
 
 class Session:
@@ -273,8 +213,6 @@ class Session:
 async def app_and_browsers(count: int = 1) -> AsyncIterator[tuple[str, int, list]]:
     """(url, port, browsers): one `streamlit run` on localhost and ``count`` headless Chromiums."""
     from playwright.async_api import async_playwright
-
-    from tests.e2e.harness import free_port, launch_browser, running_app
 
     port = free_port()
     with running_app(port=port) as url:

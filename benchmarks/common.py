@@ -1,5 +1,5 @@
-"""Shared by the benchmark scripts: the options, one row of the table, timing, percentiles, and the table
-itself (Markdown for the README, JSON for machines).
+"""Shared by the benchmark scripts: the options, timing, the quality bars, and (from testkit.report) one row of
+the table, percentiles and the table itself (Markdown for the README, JSON for machines).
 
 Every ``benchmarks/bench_<name>.py`` has ``rows(opts) -> Iterator[Row]``; ``benchmarks/run.py`` collects
 them into one table. A row is ``area, measure, value, unit, target, ok`` (and a note).
@@ -8,24 +8,38 @@ them into one table. A row is ``area, measure, value, unit, target, ok`` (and a 
 from __future__ import annotations
 
 import fnmatch
-import json
-import math
-import os
-import platform
-import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
+from testkit import chromium
+from testkit.report import Row, fmt_value, machine, median_p95, percentile, table, write_json
+from testkit.server import ROOT
+
+# Every bench script imports these from here; they live in testkit, which the tests use too.
+__all__ = [
+    "ROOT",
+    "Options",
+    "Row",
+    "Skipped",
+    "browser_missing",
+    "default_devices",
+    "fmt_value",
+    "machine",
+    "median_p95",
+    "percentile",
+    "quality_bar",
+    "table",
+    "time_ms",
+    "timings_ms",
+    "write_json",
+]
 
 
-# --------------------------------------------------------------------------- options and rows
+# --------------------------------------------------------------------------- options
 
 
 @dataclass
@@ -48,66 +62,7 @@ class Skipped(Exception):
     """Raised by a bench script that cannot run on this machine (say, no Chromium); the table says why."""
 
 
-_OPS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
-    "<=": ("≤", lambda v, t: v <= t),
-    ">=": ("≥", lambda v, t: v >= t),
-    "==": ("=", lambda v, t: math.isclose(v, t, abs_tol=1e-9)),
-}
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the table. ``target`` is "<= 3", ">= 99.9" or "== 100" in the row's unit, or empty."""
-
-    area: str
-    measure: str
-    value: float | None
-    unit: str = ""
-    target: str = ""
-    note: str = ""
-
-    def _target(self) -> tuple[str, float] | None:
-        if not self.target:
-            return None
-        op, _, number = self.target.partition(" ")
-        if op not in _OPS:
-            raise ValueError(f"target {self.target!r}: expected '<= N', '>= N' or '== N'")
-        return op, float(number)
-
-    @property
-    def ok(self) -> bool | None:
-        """Whether the value meets the target; None when there is no target or no value."""
-        target = self._target()
-        if target is None or self.value is None:
-            return None
-        return _OPS[target[0]][1](self.value, target[1])
-
-    def target_text(self) -> str:
-        target = self._target()
-        return "" if target is None else f"{_OPS[target[0]][0]} {target[1]:g}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ok": self.ok}
-
-
-# --------------------------------------------------------------------------- timing and statistics
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100), interpolated linearly between the closest ranks (as numpy's default)."""
-    if not values:
-        raise ValueError("percentile of no values")
-    if not 0 <= q <= 100:
-        raise ValueError(f"q must be within 0..100, got {q}")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def median_p95(values: Sequence[float]) -> tuple[float, float]:
-    """(median, 95th percentile)."""
-    return statistics.median(values), percentile(values, 95)
+# --------------------------------------------------------------------------- timing
 
 
 def time_ms(fn: Callable[[], object]) -> float:
@@ -149,32 +104,7 @@ def quality_bar(name: str) -> tuple[str, float] | None:
     return None
 
 
-# --------------------------------------------------------------------------- where it ran
-
-
-def _first_line(path: str, key: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.startswith(key):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return ""
-
-
-def machine() -> str:
-    """One line that says where the numbers were measured: CPU, cores, memory, GPU, OS, torch."""
-    cpu = _first_line("/proc/cpuinfo", "model name") or platform.processor() or platform.machine()
-    parts = [f"{cpu}, {os.cpu_count()} cores"]
-    mem_kb = _first_line("/proc/meminfo", "MemTotal").split(" ")[0]
-    if mem_kb.isdigit():
-        parts.append(f"{int(mem_kb) / 2**20:.0f} GiB RAM")
-    if torch.cuda.is_available():
-        parts.append(f"GPU {torch.cuda.get_device_name(0)}")
-    parts.append(f"{platform.system()} {platform.release()}")
-    parts.append(f"Python {platform.python_version()}, torch {torch.__version__} ({torch.get_num_threads()} threads)")
-    return " · ".join(parts)
+# --------------------------------------------------------------------------- where it runs
 
 
 def default_devices() -> list[str]:
@@ -184,61 +114,4 @@ def default_devices() -> list[str]:
 
 def browser_missing() -> str | None:
     """Why the browser benchmarks cannot run here, or None when Playwright and Chromium are present."""
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return "Playwright is not installed: `make setup-test` (pip install -r requirements-test.txt)"
-    from tests.e2e.harness import chromium_path
-
-    if chromium_path() is None:
-        return "Chromium not found: `make chromium`, or set $CHROMIUM"
-    return None
-
-
-# --------------------------------------------------------------------------- the table
-
-
-def fmt_value(value: float | None) -> str:
-    """Numbers as people read them: 1,234 · 12.3 · 1.23 · 0.012."""
-    if value is None:
-        return "—"
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    size = abs(value)
-    if size >= 1000:
-        return f"{value:,.0f}"
-    if size >= 100:
-        return f"{value:.0f}"
-    if size >= 10:
-        return f"{value:.1f}"
-    if size >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
-
-
-def _ok_mark(ok: bool | None) -> str:
-    return {True: "✓", False: "✗", None: ""}[ok]
-
-
-def table(rows: Iterable[Row]) -> str:
-    """One Markdown table, ready to paste into the README."""
-    header = ["area", "measure", "value", "unit", "target", "ok", "note"]
-    cells = [[r.area, r.measure, fmt_value(r.value), r.unit, r.target_text(), _ok_mark(r.ok), r.note] for r in rows]
-    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(header)]
-
-    def line(row: list[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-
-    return "\n".join([line(header), "| " + " | ".join("-" * w for w in widths) + " |", *map(line, cells)])
-
-
-def write_json(path: Path, rows: Sequence[Row], meta: dict[str, Any]) -> None:
-    """The same rows as JSON: ``{"measured": ..., "machine": ..., ..., "rows": [{area, measure, ...}]}``."""
-    document = {
-        "measured": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": machine(),
-        **meta,
-        "rows": [r.as_dict() for r in rows],
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return chromium.missing()

@@ -115,7 +115,7 @@ def script_time(label: str, prepare: Callable, actions: list[Callable], top: int
 def interactions(n: int) -> dict[str, tuple[Callable, list[Callable]]]:
     """label -> (open the page, the actions)."""
     from models.data.dates import DateGenerator
-    from tests.app.conftest import open_app
+    from testkit.apptest import open_app
 
     dates = [e.source for e in DateGenerator(seed=99, split="test").samples(n + 2)]
     steps = [2 + (i % 8) for i in range(n + 2)]
@@ -144,8 +144,8 @@ def _with_tab(at, key: str, label: str):
 
 async def round_trips(url: str, n: int) -> dict[str, dict]:
     """The same interactions over the websocket: median ms from sending to the run's end, and bytes."""
-    from benchmarks.stclient import StreamlitClient
     from models.data.dates import DateGenerator
+    from testkit.stclient import StreamlitClient
 
     client = StreamlitClient(url)
     out = {}
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:24s} {ms:7.0f} ms")
     for label, (prepare, actions) in interactions(args.runs).items():
         script_time(label, prepare, actions, args.top)
-    from tests.e2e.harness import free_port, running_app
+    from testkit.server import free_port, running_app
 
     with running_app(port=free_port()) as url:
         trips = asyncio.run(round_trips(url, args.runs))

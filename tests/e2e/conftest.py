@@ -7,7 +7,9 @@ import re
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.harness import ROOT, launch_browser, running_app, wait_until_idle
+from testkit.chromium import launch_browser
+from testkit.server import artifacts, running_app
+from tests.e2e.harness import wait_until_idle
 
 
 def pytest_collection_modifyitems(items):
@@ -35,10 +37,8 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" and report.failed and "page" in item.funcargs:
-        folder = ROOT / "test-artifacts"
-        folder.mkdir(exist_ok=True)
         name = re.sub(r"[^\w.-]", "_", item.nodeid)
-        item.funcargs["page"].screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        item.funcargs["page"].screenshot(path=str(artifacts() / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture

@@ -1,126 +1,51 @@
-"""Start the real app on a free localhost port and drive it with Playwright in Debian's Chromium.
+"""Drive the real app with Playwright in Debian's Chromium: wait for the script's runs, its charts, its skeletons.
 
-Used by the e2e tests (tests/e2e/conftest.py) and by scripts/screenshot.py.
+Starting the app and the browser is testkit's (testkit.server, testkit.chromium), shared with the benchmarks;
+the names are re-exported here for the e2e tests and scripts/screenshot.py. Every wait here is on a condition
+in the page (the script's run state, an element drawn, the page quiet), never a fixed sleep.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
+from testkit.chromium import chromium_path, launch_browser
+from testkit.server import ROOT, artifacts, free_port, running_app
+
+__all__ = [
+    "ROOT",
+    "artifacts",
+    "chromium_path",
+    "free_port",
+    "launch_browser",
+    "rerun",
+    "running_app",
+    "screenshot_whole_page",
+    "wait_for_charts",
+    "wait_until_drawn",
+    "wait_until_idle",
 ]
 
-
-def chromium_path() -> str | None:
-    """Debian's chromium (or $CHROMIUM), which Playwright drives instead of downloading its own."""
-    for candidate in (
-        os.environ.get("CHROMIUM"),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-        shutil.which("chromium-browser"),
-        shutil.which("google-chrome"),
-    ):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def running_app(
-    port: int | None = None, env: dict | None = None, timeout: float = 90, script: str = "streamlit_app.py"
-):
-    """Yield the base URL of `streamlit run <script>` (the app by default) on localhost; stop it afterwards."""
-    port = port or free_port()
-    log = (_artifacts() / f"streamlit-{port}.log").open("w")
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        script,
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {proc.returncode}; see test-artifacts/")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout:.0f} s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-def _artifacts() -> Path:
-    folder = ROOT / "test-artifacts"
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
-def launch_browser(playwright):
-    """Headless Debian Chromium through Playwright (`playwright install` cannot download here)."""
-    path = chromium_path()
-    if path is None:
-        raise RuntimeError("Chromium not found: install Debian's `chromium` package (make test does it).")
-    return playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+# Streamlit marks the app ``data-test-script-state``: "initial" until a first run starts, "running" (or
+# "rerunRequested", "stopRequested") while one runs, "notRunning" when it is over. The status widget says
+# "Running..." too, for runs that last; both must be quiet.
+IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app && app.getAttribute('data-test-script-state');
+    const status = document.querySelector('[data-testid="stStatusWidget"]');
+    const busy = status && status.innerText.toLowerCase().includes('running');
+    return (state === 'notRunning' || state === 'compilationError') && !busy;
+}"""
 
 
 def wait_until_idle(page, timeout: float = 60_000) -> None:
-    """Wait for the app to be drawn and for Streamlit to finish running the script."""
+    """Wait for the app to be drawn and for Streamlit to have finished running the script: after opening a page
+    (its first run), or once an action's run has shown (an ``expect`` of what it draws); to wait for the run an
+    action starts, wrap the action in ``rerun``."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_selector('[data-testid="stMain"] [data-testid="stElementContainer"]', timeout=timeout)
-    # While a script runs, the status widget shows; it goes away when the run ends.
-    page.wait_for_function(
-        """() => {
-            const s = document.querySelector('[data-testid="stStatusWidget"]');
-            return !s || !s.innerText.toLowerCase().includes('running');
-        }""",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(300)
+    page.wait_for_function(IDLE, timeout=timeout)
 
 
 def wait_for_charts(page, timeout: float = 30_000) -> None:

@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 from streamlit.proto.Element_pb2 import Element
 
-from benchmarks.bench_training import first_crossing
-from benchmarks.common import Row, fmt_value, percentile, table, write_json
-from benchmarks.load import Answer, LoadResult, shown_caption, shown_output, summary
-from benchmarks.stclient import Run
+from testkit.classroom import Answer, LoadResult, shown_caption, shown_output, summary
+from testkit.report import Row, first_crossing, fmt_value, percentile, table, write_json
+from testkit.stclient import Run
 
 
 @pytest.mark.parametrize("q", [0, 25, 50, 90, 95, 100])
