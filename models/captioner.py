@@ -43,11 +43,11 @@ from torch.nn import functional as F
 from torchvision.models import resnet
 from torchvision.transforms import functional as TF
 
-from models import decoding
+from models import decoding, protocols
 from models.attention import Attention
 from models.decoding import DecoderState
 from models.metrics import attended_mask, content_words, shifted_masks
-from models.results import ForcedAttention, SearchTree, VisualAttention, distributions
+from models.results import AerialCheck, ForcedAttention, SearchTree, VisualAttention, WordDeletion, distributions
 from models.vocab import Vocab, next_token_log_probs
 
 __all__ = [
@@ -160,41 +160,6 @@ class CaptionerState(DecoderState):
         return replace(self, features=self.features[:n], keys=self.keys[:n], h=self.h[:n], c=self.c[:n])
 
 
-@dataclass(frozen=True)
-class WordDeletion:
-    """One word of a caption, re-scored with parts of the image blanked (filled with the image's mean colour)."""
-
-    word: str
-    index: int  # its position in the caption
-    p_full: float  # p(word | the words before it, the whole image), teacher-forced
-    p_attended: float  # the same with the area it attended to most blanked
-    p_random: np.ndarray  # (draws,) the same with random areas of that shape and size blanked
-    mask: np.ndarray  # (S, S) bool: the attended area, on the image as the model saw it
-
-    @property
-    def drop_attended(self) -> float:
-        return self.p_full - self.p_attended
-
-    @property
-    def drop_random(self) -> float:
-        """The mean drop over the random areas."""
-        return self.p_full - float(np.mean(self.p_random))
-
-    @property
-    def attention_matters(self) -> bool:
-        """Blanking the attended area hurts the word more than blanking a random area does."""
-        return self.drop_attended > self.drop_random
-
-
-@dataclass(frozen=True)
-class AerialCheck:
-    """Does an image look like the aerial photos the captioner learned from?"""
-
-    distance: float  # how far its features lie outside the training photos' main directions (lower: more alike)
-    threshold: float  # chosen on held-out photos (see the card)
-    looks_aerial: bool  # distance <= threshold
-
-
 def _frozen_encoder_keys(module: Captioner) -> set[str]:
     return {"encoder." + k for k in module.encoder.state_dict()}
 
@@ -264,6 +229,21 @@ class Captioner(nn.Module):
     @property
     def device(self) -> torch.device:
         return self.out.weight.device
+
+    @property
+    def grid(self) -> int:
+        """The side of the attention grid: each map has grid × grid regions, row by row."""
+        return self.cfg.grid
+
+    @property
+    def capabilities(self) -> frozenset[type]:
+        """What a page may ask of this captioner (models/protocols.py): every captioner takes a forced map,
+        records its search and runs the deletion test; only one that keeps the statistics of its training
+        photos (aerial_components > 0) says whether a picture looks like them."""
+        can = {protocols.ForcedMap, protocols.ImageSearch, protocols.DeletionTest}
+        if self.cfg.aerial_components:
+            can.add(protocols.Familiarity)
+        return frozenset(can)
 
     # ------------------------------------------------------------------ encoder
 
@@ -469,6 +449,10 @@ class Captioner(nn.Module):
         distances = self.aerial_distance(self.feature_grid(batch)).tolist()
         threshold = float(self.aerial_threshold)
         return [AerialCheck(round(d, 4), round(threshold, 4), d <= threshold) for d in distances]
+
+    def familiarity(self, images: list[Image.Image]) -> list[AerialCheck]:
+        """``aerial_check`` under the name of its capability (``protocols.Familiarity``)."""
+        return self.aerial_check(images)
 
     def set_aerial_reference(self, mean: Tensor, std: Tensor, basis: Tensor, threshold: float) -> None:
         """Keep the training photos' feature mean and deviation (C,), principal directions (K, C), the threshold."""

@@ -39,6 +39,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from models import protocols
 from models.attention import Attention
 from models.results import AttentionPermutation, Classification, Erasure, InputCheck, ProblemKind, distributions
 from models.tokenizers import WORD_START, PieceTokenizer, load_tokenizer
@@ -183,6 +184,14 @@ class Classifier(nn.Module):
     @property
     def labels(self) -> list[str]:
         return list(self.cfg.labels)
+
+    @property
+    def capabilities(self) -> frozenset[type]:
+        """What a page may ask beyond ``classify`` (models/protocols.py): erasure always (the baseline has no
+        attention row); the permutation test only with attention weights to shuffle."""
+        if self.pooling is None:
+            return frozenset({protocols.ErasureTest})
+        return frozenset({protocols.ErasureTest, protocols.PermutationTest})
 
     # ------------------------------------------------------------------ the network, on ids
 

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 __all__ = [
+    "AerialCheck",
     "Alignment",
     "AttentionPermutation",
     "AttentionStep",
@@ -25,6 +26,7 @@ __all__ = [
     "SearchTree",
     "TransformerAttention",
     "VisualAttention",
+    "WordDeletion",
     "distributions",
 ]
 
@@ -170,6 +172,41 @@ class VisualAttention:
         _check_distributions("VisualAttention map", self.weights, axes=(1, 2))
         if self.gates is not None and self.gates.shape != (len(self.words),):
             raise ValueError(f"VisualAttention gates: expected shape ({len(self.words)},), got {self.gates.shape}.")
+
+
+@dataclass(frozen=True)
+class WordDeletion:
+    """One word of a caption, re-scored with parts of the image blanked (filled with the image's mean colour)."""
+
+    word: str
+    index: int  # its position in the caption
+    p_full: float  # p(word | the words before it, the whole image), teacher-forced
+    p_attended: float  # the same with the area it attended to most blanked
+    p_random: np.ndarray  # (draws,) the same with random areas of that shape and size blanked
+    mask: np.ndarray  # (S, S) bool: the attended area, on the image as the model saw it
+
+    @property
+    def drop_attended(self) -> float:
+        return self.p_full - self.p_attended
+
+    @property
+    def drop_random(self) -> float:
+        """The mean drop over the random areas."""
+        return self.p_full - float(np.mean(self.p_random))
+
+    @property
+    def attention_matters(self) -> bool:
+        """Blanking the attended area hurts the word more than blanking a random area does."""
+        return self.drop_attended > self.drop_random
+
+
+@dataclass(frozen=True)
+class AerialCheck:
+    """Does an image look like the aerial photos the captioner learned from?"""
+
+    distance: float  # how far its features lie outside the training photos' main directions (lower: more alike)
+    threshold: float  # chosen on held-out photos (see the card)
+    looks_aerial: bool  # distance <= threshold
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from models import decoding
+from models import decoding, protocols
 from models.attention import Attention, attend
 from models.decoding import DecoderState
 from models.results import (
@@ -368,6 +368,14 @@ class Seq2Seq(nn.Module):
     @property
     def reads_pieces(self) -> bool:
         return isinstance(self.src_tokenizer, PieceTokenizer)
+
+    @property
+    def capabilities(self) -> frozenset[type]:
+        """What a page may ask beyond ``decode`` (models/protocols.py): the search tree always; a what-if edit
+        and the step-by-step numbers only with attention (the no-attention baseline has none to edit)."""
+        if self.decoder.attention is None:
+            return frozenset({protocols.TextSearch})
+        return frozenset({protocols.TextSearch, protocols.ForcedText, protocols.StepExplainer})
 
     def check_input(self, text: str) -> InputCheck | None:
         """None when ``text`` can be decoded, else what is wrong with it (see models.results.ProblemKind)."""

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from models import decoding
+from models import decoding, protocols
 from models.decoding import DecoderState
 from models.results import Alignment, ForcedAttention, InputCheck, TransformerAttention, distributions
 from models.seq2seq import check_text_input
@@ -230,6 +230,12 @@ class Transformer(nn.Module):
 
     reads_pieces = False  # one token per character
 
+    @property
+    def capabilities(self) -> frozenset[type]:
+        """What a page may ask beyond ``decode`` (models/protocols.py): the search tree and every map. No
+        what-if edit: it looks with many heads in many layers."""
+        return frozenset({protocols.TextSearch, protocols.TransformerMaps})
+
     def check_input(self, text: str) -> InputCheck | None:
         """None when ``text`` can be decoded, else what is wrong with it (see models.results.ProblemKind)."""
         return check_text_input(self, self.src_vocab, text)
@@ -282,6 +288,10 @@ class Transformer(nn.Module):
             return []
         sources, hyps = self._search(texts, beam_width)
         return [self._maps(source, hs[0]) for source, hs in zip(sources, hyps, strict=True)]
+
+    def attention_maps(self, texts: list[str]) -> list[TransformerAttention]:
+        """``translate`` at beam width 1, under the name of its capability (``protocols.TransformerMaps``)."""
+        return self.translate(texts)
 
     def _maps(self, source: list[str], hyp: decoding.Hypothesis) -> TransformerAttention:
         """Run the decoded output once more with teacher forcing to read every map for it."""
