@@ -34,6 +34,7 @@ from models.results import (
     Erasure,
     ForcedAttention,
     InputCheck,
+    SelfAttention,
     TransformerAttention,
     VisualAttention,
     WordDeletion,
@@ -48,6 +49,7 @@ __all__ = [
     "ImageModel",
     "ImageSearch",
     "PermutationTest",
+    "SelfAttentionModel",
     "StepExplainer",
     "TextClassifier",
     "TextModel",
@@ -238,4 +240,17 @@ class ErasureTest(Protocol, metaclass=_Declared):
 
     def erasure(self, text: str, seed: int = 0) -> list[Erasure]:
         """One ``Erasure`` per choice (a model without attention has no attention row)."""
+        ...
+
+
+# ----------------------------------------------------------------------------- self-attention
+
+
+@runtime_checkable
+class SelfAttentionModel(Protocol):
+    """An encoder whose every self-attention map a page may show (``SelfAttention``): the date Transformer's
+    encoder, a pretrained sentence Transformer."""
+
+    def self_attention(self, text: str, with_vectors: bool = False) -> SelfAttention:
+        """Every map (layers, heads, T, T) for ``text``; with ``with_vectors`` also every head's q, k and v."""
         ...

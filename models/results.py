@@ -20,10 +20,12 @@ __all__ = [
     "Classification",
     "Erasure",
     "ForcedAttention",
+    "HeadSteps",
     "InputCheck",
     "ProblemKind",
     "SearchNode",
     "SearchTree",
+    "SelfAttention",
     "TransformerAttention",
     "VisualAttention",
     "WordDeletion",
@@ -348,3 +350,100 @@ class Erasure:
     p_before: float  # probability of the label predicted for the whole text
     p_after: float  # probability of that label without the word
     flipped: bool  # the decision changed
+
+
+# ----------------------------------------------------------------------------- self-attention (one sequence)
+
+
+@dataclass(frozen=True)
+class SelfAttention:
+    """Every self-attention map of one encoder on one input: the date Transformer's encoder or a pretrained
+    sentence Transformer alike, so that the same views draw both.
+
+    maps[l, h, i, j] is how much token i looked at token j in head h of layer l; each row sums to 1.
+    queries, keys and values (per head, after the projections W_Q, W_K, W_V) come only when asked for.
+    """
+
+    tokens: list[str]  # (T,) the tokens as the model read them, special tokens ([CLS], [SEP]) included
+    maps: np.ndarray  # (L, H, T, T)
+    queries: np.ndarray | None = None  # (L, H, T, d_k) q = x W_Q for every token, when asked for
+    keys: np.ndarray | None = None  # (L, H, T, d_k)
+    values: np.ndarray | None = None  # (L, H, T, d_k)
+    word_ids: list[int | None] | None = None  # (T,) the word each token belongs to (0-based); None for specials
+    segments: list[int] | None = None  # (T,) which sentence each token is in (0 or 1) for a pair
+    special: tuple[int, ...] = ()  # positions of the special tokens ([CLS], [SEP])
+    n_read: int = 0  # tokens read (special tokens included)
+    n_total: int = 0  # tokens in the whole input; n_read < n_total when it was cut to the model's limit
+    text: str = ""  # the input as read
+
+    def __post_init__(self) -> None:
+        T = len(self.tokens)
+        if self.maps.ndim != 4 or self.maps.shape[2:] != (T, T):
+            raise ValueError(f"SelfAttention maps: expected (layers, heads, {T}, {T}), got {self.maps.shape}.")
+        _check_distributions("SelfAttention row", self.maps, axes=(3,))
+        for name in ("queries", "keys", "values"):
+            value = getattr(self, name)
+            if value is not None and (value.ndim != 4 or value.shape[:3] != self.maps.shape[:3]):
+                raise ValueError(f"SelfAttention {name}: expected {self.maps.shape[:3]} + (d_k,), got {value.shape}.")
+        for name in ("word_ids", "segments"):
+            value = getattr(self, name)
+            if value is not None and len(value) != T:
+                raise ValueError(f"SelfAttention {name}: expected {T} entries, got {len(value)}.")
+        if any(not 0 <= i < T for i in self.special):
+            raise ValueError(f"SelfAttention special: positions must lie in 0..{T - 1}, got {self.special}.")
+
+    @property
+    def layers(self) -> int:
+        return int(self.maps.shape[0])
+
+    @property
+    def heads(self) -> int:
+        return int(self.maps.shape[1])
+
+    @property
+    def truncated(self) -> bool:
+        return self.n_read < self.n_total
+
+
+@dataclass(frozen=True)
+class HeadSteps:
+    """The seven steps of self-attention for one head and one query token, in the model's own numbers:
+
+        x (embedding + position, or the layer below's output) → q = x_i W_Q, k_j = x_j W_K, v_j = x_j W_V
+        → s_j = q·k_j → s_j / √d_k → α = softmax(s / √d_k) → z = Σ_j α_j v_j → z W_O (this head's share)
+
+    ``weights`` is the row of ``SelfAttention.maps[layer, head, token]`` (checked by the tests).
+    """
+
+    layer: int  # 0-based
+    head: int
+    token: int  # the query's position
+    tokens: list[str]  # (T,)
+    inputs: np.ndarray  # (T, D) x: what enters the layer
+    word: np.ndarray | None  # (T, D) layer 1 only: the token embeddings ...
+    position: np.ndarray | None  # (T, D) ... the position embeddings ...
+    segment: np.ndarray | None  # (T, D) ... and the segment embeddings, summed then normalised into x
+    query: np.ndarray  # (d_k,) q_i
+    keys: np.ndarray  # (T, d_k) k_j
+    values: np.ndarray  # (T, d_k) v_j
+    scores: np.ndarray  # (T,) q·k_j
+    scaled: np.ndarray  # (T,) q·k_j / √d_k
+    weights: np.ndarray  # (T,) softmax of the scaled scores
+    output: np.ndarray  # (d_k,) z_i = Σ_j α_j v_j
+    projected: np.ndarray  # (D,) z_i W_O[head]: what this head adds to the layer's attention output
+
+    def __post_init__(self) -> None:
+        T, d_k = self.keys.shape
+        if len(self.tokens) != T or self.values.shape != (T, d_k) or self.query.shape != (d_k,):
+            raise ValueError(
+                f"HeadSteps: {len(self.tokens)} tokens, keys {self.keys.shape}, values {self.values.shape}, "
+                f"query {self.query.shape}: expected T tokens, (T, d_k) twice and (d_k,)."
+            )
+        for name in ("scores", "scaled", "weights"):
+            if getattr(self, name).shape != (T,):
+                raise ValueError(f"HeadSteps {name}: expected shape ({T},), got {getattr(self, name).shape}.")
+        _check_distributions("HeadSteps weights", self.weights[None], axes=(1,))
+
+    @property
+    def d_k(self) -> int:
+        return int(self.keys.shape[1])

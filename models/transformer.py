@@ -26,7 +26,14 @@ from torch import Tensor, nn
 
 from models import decoding, protocols
 from models.decoding import DecoderState
-from models.results import Alignment, ForcedAttention, InputCheck, TransformerAttention, distributions
+from models.results import (
+    Alignment,
+    ForcedAttention,
+    InputCheck,
+    SelfAttention,
+    TransformerAttention,
+    distributions,
+)
 from models.seq2seq import check_text_input
 from models.vocab import BOS, Vocab, next_token_log_probs
 
@@ -280,6 +287,33 @@ class Transformer(nn.Module):
         for i, tree in enumerate(trees or []):
             out[i][0] = replace(out[i][0], tree=decoding.search_tree(tree, self.tgt_vocab.tokens, len(sources[i])))
         return out
+
+    @torch.no_grad()
+    def self_attention(self, text: str, with_vectors: bool = False) -> SelfAttention:
+        """The encoder's self-attention on ``text`` (models.protocols.SelfAttentionModel): maps (L, H, S, S),
+        with ``with_vectors`` every head's q, k, v (L, H, S, d_k), from LN(x) of each pre-norm layer."""
+        source = self.tokenize(text)
+        src = self.src_vocab.batch([source]).to(self.device)
+        key_mask = (src != 0)[:, None, None, :]
+        x = self._embed(self.src_embed, src)  # (1, S, D)
+        maps, vectors = [], {"queries": [], "keys": [], "values": []}
+        for layer in self.encoder:
+            if with_vectors:
+                h = layer.norm1(x)
+                attention = layer.attention
+                for name, proj in (("queries", attention.q), ("keys", attention.k), ("values", attention.v)):
+                    y = proj(h)[0].view(-1, attention.heads, attention.d_k).transpose(0, 1)  # (H, S, d_k)
+                    vectors[name].append(y.double().cpu().numpy())
+            x, weights = layer(x, key_mask)
+            maps.append(weights[0])  # (H, S, S)
+        return SelfAttention(
+            tokens=source,
+            maps=distributions(torch.stack(maps).float().cpu().numpy(), axes=3),
+            n_read=len(source),
+            n_total=len(source),
+            text=text,
+            **({k: np.stack(v) for k, v in vectors.items()} if with_vectors else {}),
+        )
 
     @torch.no_grad()
     def translate(self, texts: list[str], beam_width: int = 1) -> list[TransformerAttention]:
