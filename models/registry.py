@@ -22,12 +22,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
+
+from models.cards import ModelCard
 
 __all__ = [
     "ASSETS_DIR",
@@ -38,6 +41,7 @@ __all__ = [
     "catalog",
     "device_label",
     "load_checkpoint",
+    "model_card",
     "read_card",
     "register_kind",
     "resolve_device",
@@ -196,6 +200,13 @@ def read_card(name_or_path: str | Path, directory: str | Path | None = None) -> 
     return card
 
 
+def model_card(name_or_path: str | Path, directory: str | Path | None = None) -> ModelCard:
+    """The ``ModelCard`` of a checkpoint (its JSON only; nothing is loaded). Raises CheckpointError."""
+    card = read_card(name_or_path, directory)
+    _, card_path = _paths(name_or_path, Path(directory) if directory else None)
+    return ModelCard.from_json(str(card.get("name") or card_path.stem), card)
+
+
 def _shape(tensor: torch.Tensor) -> str:
     return " × ".join(str(n) for n in tensor.shape) or "a scalar"
 
@@ -233,7 +244,8 @@ def _check_shapes(state: dict[str, torch.Tensor], model: torch.nn.Module, file_n
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A model ready to run, with the card it was rebuilt from."""
+    """A model ready to run, with the card it was rebuilt from (``card``: the JSON dict the builders and the
+    tasks read; ``model_card``: the same as a ``ModelCard``)."""
 
     model: torch.nn.Module
     card: dict[str, Any]
@@ -242,6 +254,10 @@ class Checkpoint:
     @property
     def name(self) -> str:
         return self.card["name"]
+
+    @cached_property
+    def model_card(self) -> ModelCard:
+        return ModelCard.from_json(self.name, self.card)
 
 
 def load_checkpoint(
@@ -298,7 +314,12 @@ class ModelEntry:
     kind: str
     task: str
     path: Path  # the card
-    card: dict[str, Any]
+    card: ModelCard
+
+    @property
+    def card_dict(self) -> dict[str, Any]:
+        """The JSON card itself, for models/ code (builders take the dict)."""
+        return dict(self.card.raw)
 
 
 def catalog(directory: str | Path | None = None, task: str | None = None) -> list[ModelEntry]:
@@ -316,7 +337,8 @@ def catalog(directory: str | Path | None = None, task: str | None = None) -> lis
             except CheckpointError as err:
                 print(f"attention-lens: skipping {card_path}: {err}", file=sys.stderr)
                 continue
-            entry = ModelEntry(card["name"], card["kind"], card.get("task", ""), card_path, card)
+            typed = ModelCard.from_json(card["name"], card)
+            entry = ModelEntry(card["name"], card["kind"], card.get("task", ""), card_path, typed)
             if task is None or entry.task == task:
                 entries.append(entry)
-    return sorted(entries, key=lambda e: (e.card.get("order", 100), e.name))
+    return sorted(entries, key=lambda e: (e.card.order, e.name))
