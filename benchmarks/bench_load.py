@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from benchmarks.common import Options, Row, Skipped, browser_missing
 from benchmarks.load import run_load
-from testkit.classroom import LoadOptions, LoadResult, summary, wrong
+from testkit.loadclient import LoadOptions, LoadResult, summary, wrong
 
 TRAIN_S = 30  # the live training's budget during the load
 

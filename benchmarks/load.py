@@ -1,4 +1,4 @@
-"""A whole class at once, measured: the sessions of testkit/classroom.py over Streamlit's own websocket protocol,
+"""A whole class at once, measured: the sessions of testkit/loadclient.py over Streamlit's own websocket protocol,
 each doing what a student does, every answer checked, against an app this script starts (or --url).
 
 Each session opens /text and submits ``--interactions`` different dates (fresh test-split dates, so no cache
@@ -34,8 +34,8 @@ from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 
-from testkit import classroom
-from testkit.classroom import Answer, LoadOptions, LoadResult, Record, held_out_dates, summary, wrong
+from testkit import loadclient
+from testkit.loadclient import Answer, LoadOptions, LoadResult, Record, held_out_dates, summary, wrong
 from testkit.server import artifacts, free_port, log_path, running_app, server_pid
 
 # ----------------------------------------------------------------------------- the server's log
@@ -84,10 +84,10 @@ async def browser_dates(
 
 
 async def measure(url: str, opts: LoadOptions, pids: list[int]) -> LoadResult:
-    """testkit.classroom's class, with one real Chromium typing dates too when ``opts.browser``."""
+    """testkit.loadclient's class, with one real Chromium typing dates too when ``opts.browser``."""
     async with _maybe_browser(opts.browser) as browser:
         chromium = None if browser is None else partial(browser_dates, browser, url, opts.interactions)
-        return await classroom.measure(url, opts, pids, chromium)
+        return await loadclient.measure(url, opts, pids, chromium)
 
 
 @contextlib.asynccontextmanager

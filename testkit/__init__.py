@@ -4,7 +4,7 @@
 - ``testkit.chromium``: find Debian's Chromium and launch it headless through Playwright.
 - ``testkit.apptest``: the app in Streamlit's AppTest, as a browser first sees it (a page, a language).
 - ``testkit.stclient``: one session of the app over Streamlit's websocket protocol, without a browser.
-- ``testkit.classroom``: many such sessions at once, each doing what a student does, every answer checked.
+- ``testkit.loadclient``: many such sessions at once, each doing what a student does, every answer checked.
 - ``testkit.report``: percentiles, rows with their targets, the Markdown table and its JSON.
 
 The import-linter contracts in pyproject.toml keep ``tests`` and ``benchmarks`` apart; this package imports

@@ -9,7 +9,7 @@ a button (``trigger_value``) the way the frontend does. A fragment that asks to 
 (``auto_rerun``, e.g. the live-training panel) is rerun on that timer while ``follow_auto_reruns`` is on.
 
 Images are fetched like a browser does (``/media/...``) when ``fetch_media`` is on. Uploads (an HTTP PUT
-with an XSRF token) are not spoken: testkit.classroom uses typed dates and gallery pictures.
+with an XSRF token) are not spoken: testkit.loadclient uses typed dates and gallery pictures.
 
     client = StreamlitClient("http://127.0.0.1:8501")
     run = await client.open("text")                       # the /text page, as a new browser tab

@@ -1,11 +1,11 @@
-"""The load client of testkit/classroom.py against the real app: sessions over Streamlit's websocket protocol,
+"""The load client of testkit/loadclient.py against the real app: sessions over Streamlit's websocket protocol,
 each answer checked (dates on /text, gallery captions on /image). Correctness only; the load benchmark
 (benchmarks/load.py, make bench) measures times with the same client."""
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from testkit.classroom import LoadOptions, measure, summary
+from testkit.loadclient import LoadOptions, measure, summary
 
 
 def test_three_sessions_get_every_answer_right(app_url):

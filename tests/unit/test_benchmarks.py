@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from streamlit.proto.Element_pb2 import Element
 
-from testkit.classroom import Answer, LoadResult, shown_caption, shown_output, summary
+from testkit.loadclient import Answer, LoadResult, shown_caption, shown_output, summary
 from testkit.report import Row, first_crossing, fmt_value, percentile, table, write_json
 from testkit.stclient import Run
 
