@@ -37,12 +37,14 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("home", "", ":material/home:", "start"),
+    PageSpec("classroom", "class", ":material/groups:", "start"),
     PageSpec("text", "text", ":material/translate:", "text"),
     PageSpec("classify", "classify", ":material/reviews:", "text"),
     PageSpec("math", "math", ":material/function:", "text"),
     PageSpec("transformer", "transformer", ":material/hub:", "text"),
     PageSpec("image", "image", ":material/image_search:", "vision"),
     PageSpec("experiments", "experiments", ":material/science:", "experiments"),
+    PageSpec("memory", "memory", ":material/memory:", "experiments"),
 ]
 
 
