@@ -153,3 +153,30 @@ def test_a_right_code_typed_joins_the_round(db_url):
     assert_clean(at)
     assert one(at.query_params["code"]) == code
     assert t("class.tap_token", lang="en") in [p.label for p in at.get("button_group")]
+
+
+def _asking_app() -> None:
+    """A page with the hook /text and /image add, beside /class."""
+    import numpy as np
+    import streamlit as st
+
+    from app.classroom import rounds, views
+    from app.navigation import PAGES
+
+    def asker() -> None:
+        weights = np.eye(3)[[2, 0]]  # (2 steps, 3 tokens)
+        views.start_round_button(rounds.text_question(list("abc"), list("xy"), weights, 1, model="toy"), key="ask")
+
+    page = next(spec.file for spec in PAGES if spec.name == "classroom")
+    st.navigation([st.Page(asker, title="asker", default=True), st.Page(page, url_path="class")]).run()
+
+
+def test_the_ask_the_class_button_starts_a_round_on_the_projector(db_url):
+    at = AppTest.from_function(_asking_app, default_timeout=60)
+    at.run()
+    at.button(key="ask").click().run()
+    assert_clean(at)
+    code, token = one(at.query_params["code"]), one(at.query_params["t"])
+    db = ClassStore(db_url)
+    assert db.is_teacher(code, token) and db.question(code, 0).asked == "y"
+    assert [b for b in at.button if b.key == "class_reveal"]  # the teacher's view
