@@ -321,6 +321,11 @@ class ModelEntry:
         """The JSON card itself, for models/ code (builders take the dict)."""
         return dict(self.card.raw)
 
+    @property
+    def model_card(self) -> ModelCard:
+        """``card``, under the name a ``Checkpoint`` gives it."""
+        return self.card
+
 
 def catalog(directory: str | Path | None = None, task: str | None = None) -> list[ModelEntry]:
     """Every readable card in the shipped folder (and $ATTENTION_LENS_MODELS), sorted by its order."""
