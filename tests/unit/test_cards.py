@@ -149,6 +149,7 @@ def test_the_registry_gives_a_card_for_a_catalog_entry_a_name_and_a_checkpoint(t
     )
     (entry,) = registry.catalog(directory=tmp_path)
     assert isinstance(entry.card, ModelCard) and entry.card.title == "Mine"
+    assert entry.model_card is entry.card  # the name a Checkpoint gives it
     assert entry.card_dict == _json(tmp_path / "mine.json")
     assert registry.model_card("mine", directory=tmp_path) == entry.card
     assert registry.model_card(tmp_path / "mine.json") == entry.card
