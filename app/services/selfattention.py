@@ -15,11 +15,13 @@ import streamlit as st
 
 from app.i18n import t
 from app.services import InputProblem, compute_device, load_model, show_problem
+from models import pretrained_text  # plain names and numpy; transformers is imported only when the model is built
 from models.results import HeadSteps, ProblemKind, SelfAttention
 
 if TYPE_CHECKING:
     from models.pretrained_text import MiniLM
 
+PATTERNS = pretrained_text.PATTERNS  # previous, next, self, cls, sep, same_word, punctuation
 MAX_SENTENCE_CHARS = 4_000  # longer pastes are refused before the tokenizer sees them (256 pieces ≈ 1,000 chars)
 MINILM_LIMIT = 256  # word pieces, [CLS] and [SEP] included (models.pretrained_text.MAX_PIECES)
 
@@ -108,9 +110,7 @@ def sentence_rollout(text: str, pair: str | None = None) -> np.ndarray:
 def patterns_of(texts: tuple[str, ...]) -> dict[str, np.ndarray]:
     """For every head, the share of its attention on each pattern (previous token, [SEP], ...), measured over
     ``texts`` pooled: {pattern: (6, 12)}, NaN where no query of the texts has such a key."""
-    from models.pretrained_text import head_patterns
-
-    return head_patterns([sentence_attention(s) for s in texts])
+    return pretrained_text.head_patterns([sentence_attention(s) for s in texts])
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

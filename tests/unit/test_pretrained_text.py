@@ -143,7 +143,8 @@ def test_the_date_transformer_encoder_gives_the_same_result_type():
 def test_transformers_loads_only_when_the_model_is_built():
     code = (
         "import sys, app.services, models.pretrained_text, models.protocols, models.transformer;"
-        "import app.services.selfattention;"
+        "import app.services.selfattention, app.charts.self_attention;"
+        "import app.pages.transformer.minilm_view, app.pages.transformer.steps_view;"
         "print('transformers' in sys.modules)"
     )
     done = subprocess.run(
