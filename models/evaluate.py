@@ -9,6 +9,7 @@ The model's card says its task; that task's module (models/tasks/) adds its opti
                   exact caption, object F1, the pointing game, attention mass in the named object's box
     bottleneck    --lengths ... --n N: exact match and token accuracy by input length
     sentiment     --split test (accuracy, by length quartile, explanations) or --pairs FILE (label<TAB>text)
+    ntm           --lengths ... --n N --seed S: wrong bits per pattern and exact copies by length, LSTM beside
 
     python -m models.evaluate --model date-additive --generated 10000 --seed 1234
 """

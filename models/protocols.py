@@ -254,3 +254,32 @@ class SelfAttentionModel(Protocol):
     def self_attention(self, text: str, with_vectors: bool = False) -> SelfAttention:
         """Every map (layers, heads, T, T) for ``text``; with ``with_vectors`` also every head's q, k and v."""
         ...
+
+
+# ----------------------------------------------------------------------------- memory networks
+
+import numpy as np  # noqa: E402 -- this block's own names, kept beside it
+
+from models.results import ForcedRead, MemoryTrace  # noqa: E402
+
+__all__ += ["MemoryModel"]
+
+
+@runtime_checkable
+class MemoryModel(Protocol):
+    """A bit pattern in, its copy out, with every step of the memory it used (``MemoryTrace``): the Neural
+    Turing Machine of /memory, and its LSTM baseline (which has no memory: ``has_memory`` is False)."""
+
+    @property
+    def max_length(self) -> int:
+        """The longest pattern (vectors) it is run on."""
+        ...
+
+    @property
+    def has_memory(self) -> bool:
+        """True when its trace has heads and a memory to show."""
+        ...
+
+    def trace(self, pattern: np.ndarray, force: ForcedRead | None = None) -> MemoryTrace:
+        """Copy ``pattern`` (L, bits) of 0/1; ``force``: read one row at one step (ValueError where it cannot)."""
+        ...

@@ -61,6 +61,7 @@ _KINDS: dict[str, str | Callable[[dict], torch.nn.Module]] = {
     "captioner": "models.captioner:build",
     "transformer": "models.transformer:build",
     "classifier": "models.classifier:build",
+    "ntm": "models.ntm:build",
 }
 
 

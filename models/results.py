@@ -20,8 +20,11 @@ __all__ = [
     "Classification",
     "Erasure",
     "ForcedAttention",
+    "ForcedRead",
+    "HeadTrace",
     "HeadSteps",
     "InputCheck",
+    "MemoryTrace",
     "ProblemKind",
     "SearchNode",
     "SearchTree",
@@ -447,3 +450,121 @@ class HeadSteps:
     @property
     def d_k(self) -> int:
         return int(self.keys.shape[1])
+
+
+# ----------------------------------------------------------------------------- memory (the NTM's copy task)
+
+
+@dataclass(frozen=True)
+class ForcedRead:
+    """A what-if edit of a memory network: at step ``step`` (0-based, over the whole run) the read head
+    reads row ``row`` alone (a one-hot weighting) instead of where it would have looked; the steps after
+    follow from there (the head's next interpolation starts from the forced weighting)."""
+
+    step: int
+    row: int
+
+    def __post_init__(self) -> None:
+        if self.step < 0 or self.row < 0:
+            raise ValueError(f"ForcedRead needs step >= 0 and row >= 0, got {self.step} and {self.row}.")
+
+
+@dataclass(frozen=True)
+class HeadTrace:
+    """One head's addressing at every step (Graves et al. 2014, §3.3): T steps, N memory rows, width M.
+
+    content → gated → shifted → weights is the pipeline of eqs. 5–9; each (T, N) row sums to 1.
+    """
+
+    content: np.ndarray  # (T, N) w_c: softmax of β · cosine(k, M(i))
+    gated: np.ndarray  # (T, N) w_g = g w_c + (1 − g) w_{t−1}
+    shifted: np.ndarray  # (T, N) w̃: w_g circularly convolved with s
+    weights: np.ndarray  # (T, N) w: w̃ sharpened by γ (what the head reads or writes with)
+    key: np.ndarray  # (T, M) k_t
+    beta: np.ndarray  # (T,) key strength β_t ≥ 0
+    gate: np.ndarray  # (T,) interpolation gate g_t in (0, 1)
+    shift: np.ndarray  # (T, 2R+1) shift weighting s_t over the shifts −R..R
+    gamma: np.ndarray  # (T,) sharpening γ_t ≥ 1
+    erase: np.ndarray | None = None  # (T, M) e_t, write head only
+    add: np.ndarray | None = None  # (T, M) a_t, write head only
+
+    def __post_init__(self) -> None:
+        T, N = self.weights.shape
+        for name in ("content", "gated", "shifted", "weights"):
+            value = getattr(self, name)
+            if value.shape != (T, N):
+                raise ValueError(f"HeadTrace {name}: expected shape ({T}, {N}), got {value.shape}.")
+            _check_distributions(f"HeadTrace {name}", value, axes=(1,))
+        for name in ("beta", "gate", "gamma"):
+            if getattr(self, name).shape != (T,):
+                raise ValueError(f"HeadTrace {name}: expected shape ({T},), got {getattr(self, name).shape}.")
+        if self.shift.ndim != 2 or self.shift.shape[0] != T or self.shift.shape[1] % 2 != 1:
+            raise ValueError(f"HeadTrace shift: expected shape ({T}, 2R+1), got {self.shift.shape}.")
+        _check_distributions("HeadTrace shift", self.shift, axes=(1,))
+
+    @property
+    def rows(self) -> int:
+        return int(self.weights.shape[1])
+
+
+@dataclass(frozen=True)
+class MemoryTrace:
+    """One run of a memory network (or its LSTM baseline) on the copy task, step by step.
+
+    The run has T = 2L + 1 steps: L input vectors, the delimiter, then L steps in which the model writes
+    the copy. ``probs`` are its outputs in those last L steps. A network without memory has no heads.
+    """
+
+    inputs: np.ndarray  # (L, bits) the pattern, 0/1
+    target: np.ndarray  # (L, bits) what a perfect copy writes (the pattern again)
+    probs: np.ndarray  # (L, bits) p(bit = 1) in the output phase
+    read: HeadTrace | None = None  # (T steps) the read head
+    write: HeadTrace | None = None  # (T steps) the write head
+    memory: np.ndarray | None = None  # (T + 1, N, M) the memory before the first step and after every step
+    read_vectors: np.ndarray | None = None  # (T, M) r_t
+    forced: ForcedRead | None = None
+
+    def __post_init__(self) -> None:
+        L = self.inputs.shape[0]
+        for name in ("target", "probs"):
+            if getattr(self, name).shape != self.inputs.shape:
+                got = getattr(self, name).shape
+                raise ValueError(f"MemoryTrace {name}: expected shape {self.inputs.shape}, got {got}.")
+        T = 2 * L + 1
+        for head in (self.read, self.write):
+            if head is not None and head.weights.shape[0] != T:
+                raise ValueError(f"MemoryTrace heads: expected {T} steps, got {head.weights.shape[0]}.")
+        if self.memory is not None and self.memory.shape[0] != T + 1:
+            raise ValueError(f"MemoryTrace memory: expected {T + 1} states, got {self.memory.shape[0]}.")
+
+    @property
+    def length(self) -> int:
+        """L, the number of vectors in the pattern."""
+        return int(self.inputs.shape[0])
+
+    @property
+    def steps(self) -> int:
+        """T = 2L + 1."""
+        return 2 * self.length + 1
+
+    @property
+    def has_memory(self) -> bool:
+        return self.read is not None
+
+    @property
+    def output(self) -> np.ndarray:
+        """(L, bits) the bits it wrote: p ≥ 1/2."""
+        return (self.probs >= 0.5).astype(np.int8)
+
+    @property
+    def errors(self) -> np.ndarray:
+        """(L, bits) True where it wrote a wrong bit."""
+        return self.output != self.target
+
+    @property
+    def bit_errors(self) -> int:
+        return int(self.errors.sum())
+
+    @property
+    def exact(self) -> bool:
+        return self.bit_errors == 0

@@ -9,6 +9,7 @@ COMMANDS (each is one module of models/tasks/)
     caption     a CNN + LSTM captioner with visual attention                   models/tasks/captions.py
     experiment  the bottleneck experiment: long sequences, with/without attention  models/tasks/bottleneck.py
     classify    a BiLSTM + attention sentiment classifier of reviews (NSMC, IMDB)  models/tasks/sentiment.py
+    ntm         a Neural Turing Machine that learns to copy bit patterns        models/tasks/ntm.py
 
 Each run prints a progress bar, stops at its target metric or its time budget, saves
 ``<out>/<name>.safetensors`` + ``<name>.json`` (the card: config, vocabulary, command, seed, wall time
@@ -34,6 +35,7 @@ HELP = {
     "caption": "images -> captions, CNN + LSTM with visual attention",
     "experiment": "the bottleneck experiment: long sequences, with/without attention",
     "classify": "reviews -> positive / negative, BiLSTM with attention pooling",
+    "ntm": "bit patterns -> their copy, a Neural Turing Machine (or its LSTM baseline)",
 }
 
 

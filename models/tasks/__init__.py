@@ -5,6 +5,7 @@
     captions      the shapes world, or photos in Karpathy's split format -> captions
     bottleneck    long symbol sequences with and without attention (the bottleneck experiment)
     sentiment     Korean (NSMC) and English (IMDB) reviews -> positive / negative (BiLSTM + attention pooling)
+    ntm           random bit patterns -> the same patterns (a Neural Turing Machine and its LSTM baseline)
 
 Each module reads top to bottom (data, evaluate, train) and calls the one loop in models/training.py.
 ``python -m models.train COMMAND`` and ``python -m models.evaluate --model NAME`` find the module here.
@@ -25,6 +26,7 @@ TRAIN_COMMANDS: dict[str, str] = {
     "caption": "models.tasks.captions",
     "experiment": "models.tasks.bottleneck",
     "classify": "models.tasks.sentiment",
+    "ntm": "models.tasks.ntm",
 }
 
 # a card's "task" (its prefix) -> the module that evaluates it
@@ -34,6 +36,7 @@ _CARD_TASKS: dict[str, str] = {
     "caption": "models.tasks.captions",
     "experiment-": "models.tasks.bottleneck",
     "classify-": "models.tasks.sentiment",
+    "ntm-": "models.tasks.ntm",
 }
 
 
