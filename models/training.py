@@ -2,9 +2,17 @@
 
     fit(model, optimizer, next_batch, loss_fn, evaluate, budget_s=60, target=("exact_match", 0.999))
 
-Around the loop: ``seed_everything``, step-seeded batches (``step_generator``, ``SequencePairs``), the
-teacher-forcing loss of the text models (``sequence_loss``), and the card every checkpoint carries
-(``training_card``). Task modules (models/tasks/) call these; networks never import this file.
+Around the loop, one recipe every task's ``train(args)`` follows:
+
+    run = RunConfig.start(args)          # seed, device, clock, budget, batch, where it saves: read once
+    ...build the data and the model...
+    result = run.fit(model, optimizer, next_batch, loss_fn, evaluate, warmup_steps=..., keep_best=...)
+    return finish(run, model, result, wall_s=run.elapsed(), data=..., metrics=..., summary=..., **head)
+
+``finish`` builds the card (``training_card``: head, how it was trained, the exact command), prints the one-line
+summary and saves the checkpoint. Also here: ``seed_everything``, step-seeded batches (``step_generator``,
+``SequencePairs``) and the teacher-forcing loss of the text models (``sequence_loss``). Task modules
+(models/tasks/) call these; networks never import this file.
 
 * ``next_batch(step)`` returns the batch for a step (a pure function of the step, so a resumed run
   sees the same batches as an uninterrupted one).
@@ -37,9 +45,13 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from models.registry import resolve_device, save_checkpoint
+
 __all__ = [
     "FitResult",
+    "RunConfig",
     "SequencePairs",
+    "finish",
     "fit",
     "load_resume",
     "resume_folder",
@@ -51,6 +63,117 @@ __all__ = [
 ]
 
 RUNS_DIR = Path(__file__).resolve().parent.parent / "runs"  # resumable states: runs/<name>/
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What one training run is given besides its data and model, read from the command line once.
+
+    ``RunConfig.start(args)`` seeds the random numbers, picks the device and starts the clock: ``budget_s``
+    counts from then (data building included), ``left()`` is what remains of it for the loop.
+    """
+
+    name: str
+    out: Path
+    seed: int = 0
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    budget_s: float = 60.0
+    max_steps: int | None = None
+    batch: int = 32
+    lr: float = 1e-3
+    eval_every_s: float = 5.0
+    save: bool = True  # write the checkpoint at the end (not with --no-save)
+    progress: bool = True  # the progress bar (not with --quiet)
+    resume_dir: Path | None = None  # runs/<name>/ with --checkpoint or --resume
+    resume: bool = False
+    argv: tuple[str, ...] = ()  # the command line after ``python -m models.train``
+    started: float = field(default_factory=time.perf_counter)
+
+    @classmethod
+    def start(cls, args: argparse.Namespace, name: str | None = None) -> RunConfig:
+        """The run of a parsed command line (``name`` overrides ``args.name``): seeded, on its device, clock on.
+
+        A task's ``--threads N`` (N > 0) sets torch's CPU threads.
+        """
+        seed_everything(args.seed)
+        threads = getattr(args, "threads", 0)
+        if threads:
+            torch.set_num_threads(threads)
+        name = name or args.name
+        return cls(
+            name=name,
+            out=Path(args.out),
+            seed=args.seed,
+            device=resolve_device(args.device),
+            budget_s=args.budget,
+            max_steps=args.max_steps,
+            batch=getattr(args, "batch", 32),
+            lr=getattr(args, "lr", 1e-3),
+            eval_every_s=getattr(args, "eval_every", 5.0),
+            save=not args.no_save,
+            progress=not args.quiet,
+            resume_dir=RUNS_DIR / name if args.checkpoint or args.resume else None,
+            resume=args.resume,
+            argv=tuple(getattr(args, "argv", None) or ()),
+        )
+
+    @property
+    def command(self) -> str:
+        """The exact ``python -m models.train ...`` line of this run ("" when it was not started from one)."""
+        return "python -m models.train " + shlex.join(self.argv) if self.argv else ""
+
+    def elapsed(self) -> float:
+        """Seconds since the run started."""
+        return time.perf_counter() - self.started
+
+    def left(self) -> float:
+        """What remains of the time budget."""
+        return self.budget_s - self.elapsed()
+
+    def fit(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        next_batch: Callable[[int], Any],
+        loss_fn: Callable[[nn.Module, Any], tuple[torch.Tensor, int]],
+        evaluate: Callable[[], dict[str, float]],
+        **options: Any,
+    ) -> FitResult:
+        """``fit`` with this run's budget (what is left of it), steps, evaluation period, resume folder and
+        progress bar; ``options`` are fit's other keywords (target, warmup_steps, keep_best, budget_s, ...)."""
+        given = {
+            "budget_s": self.left(),
+            "max_steps": self.max_steps,
+            "eval_every_s": self.eval_every_s,
+            "resume_dir": self.resume_dir,
+            "resume": self.resume,
+            "progress": self.progress,
+        }
+        return fit(model, optimizer, next_batch, loss_fn, evaluate, **(given | options))
+
+
+def finish(
+    run: RunConfig,
+    model: nn.Module,
+    result: FitResult,
+    *,
+    wall_s: float,
+    data: str,
+    metrics: dict[str, Any],
+    summary: str,
+    training: dict[str, Any] | None = None,
+    **head: Any,
+) -> dict[str, Any]:
+    """The end of every run: the card (``head``: kind, task, title, config, ...; how it was trained, plus
+    ``training``; ``metrics``), a one-line summary on stderr, and the checkpoint in ``run.out`` unless
+    --no-save. Returns the card."""
+    card = training_card(run, result, wall_s, run.device, data, **head)
+    card["training"] |= training or {}
+    card["metrics"] = metrics
+    print(f"{run.name}: {result.steps} steps in {wall_s:.1f} s ({result.stopped}); {summary}", file=sys.stderr)
+    if run.save:
+        print(f"saved {save_checkpoint(model, card, run.out, run.name)}", file=sys.stderr)
+    return card
 
 
 def seed_everything(seed: int) -> None:
@@ -108,7 +231,7 @@ def resume_folder(args: argparse.Namespace) -> Path | None:
 
 
 def training_card(
-    args: argparse.Namespace,
+    args: argparse.Namespace | RunConfig,
     result: FitResult,
     wall_s: float,
     device: torch.device,

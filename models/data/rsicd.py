@@ -53,10 +53,12 @@ def scene_class(file: str) -> str:
     return stem if stem.isalpha() else ""
 
 
-def read_captions(tsv: str | Path, images: str | Path | None = None) -> list[CaptionedImage]:
-    """Every image of a captions TSV, in order of first appearance; ``images`` defaults to ``images/`` beside it.
+def read_captions(tsv: str | Path, images: str | Path | None = None, split: str | None = None) -> list[CaptionedImage]:
+    """Every image of a captions TSV (only those of ``split`` when given), in order of first appearance;
+    ``images`` defaults to ``images/`` beside it.
 
-    Raises ValueError when the header has no ``file`` or ``caption`` column, or a listed image is missing.
+    Raises ValueError when the header has no ``file`` or ``caption`` column, or a listed image is missing
+    (only the images of ``split`` need to be there).
     """
     tsv = Path(tsv)
     folder = Path(images) if images is not None else tsv.parent / "images"
@@ -66,7 +68,8 @@ def read_captions(tsv: str | Path, images: str | Path | None = None) -> list[Cap
         raise ValueError(f"{tsv} needs a header with 'file' and 'caption' columns (tab-separated)")
     grouped: dict[str, list[dict]] = {}
     for row in rows:
-        grouped.setdefault(row["file"], []).append(row)
+        if split is None or (row.get("split") or "test") == split:
+            grouped.setdefault(row["file"], []).append(row)
     out = []
     for file, lines in grouped.items():
         path = folder / file

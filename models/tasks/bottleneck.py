@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import torch
 from models import registry
 from models.data.sequences import SYMBOLS, SequenceGenerator, token_accuracy
 from models.seq2seq import ATTENTION_KINDS, Seq2Seq, Seq2SeqConfig, config_dict
-from models.training import SequencePairs, fit, resume_folder, seed_everything, sequence_loss, training_card
+from models.training import RunConfig, SequencePairs, finish, sequence_loss
 from models.vocab import Vocab
 
 __all__ = ["evaluate_by_length", "read_results", "results_path", "sequence_pairs", "train", "vocabularies"]
@@ -126,15 +125,12 @@ def _model(args: argparse.Namespace, src_vocab: Vocab, tgt_vocab: Vocab) -> Seq2
 
 def train(args: argparse.Namespace, on_progress=None, should_stop=None) -> dict:
     """Train one model of the experiment; returns its card (saved, and its results written, unless --no-save)."""
-    args.name = args.name or f"bottleneck-{args.sequence_task}-{args.attention.replace('_', '-')}"
-    seed_everything(args.seed)
-    device = registry.resolve_device(args.device)
+    run = RunConfig.start(args, name=args.name or f"bottleneck-{args.sequence_task}-{args.attention.replace('_', '-')}")
     L = args.max_train_len
     src_vocab, tgt_vocab = vocabularies()
-    model = _model(args, src_vocab, tgt_vocab).to(device)
-    start = time.perf_counter()
-    data = sequence_pairs(args.sequence_task, args.pool, L, args.seed, src_vocab, tgt_vocab, device)
-    val = SequenceGenerator(args.sequence_task, 1, L, args.seed + 1).samples(args.val)
+    model = _model(args, src_vocab, tgt_vocab).to(run.device)
+    data = sequence_pairs(args.sequence_task, args.pool, L, run.seed, src_vocab, tgt_vocab, run.device)
+    val = SequenceGenerator(args.sequence_task, 1, L, run.seed + 1).samples(args.val)
 
     def validate() -> dict[str, float]:
         outputs = [h[0].text for h in model.decode([e.source for e in val])]
@@ -143,52 +139,39 @@ def train(args: argparse.Namespace, on_progress=None, should_stop=None) -> dict:
             "token": float(np.mean([token_accuracy(o, e.target) for o, e in zip(outputs, val, strict=True)])),
         }
 
-    result = fit(
+    result = run.fit(
         model,
-        torch.optim.Adam(model.parameters(), lr=args.lr),
-        lambda step: data.batch(step, args.batch),
+        torch.optim.Adam(model.parameters(), lr=run.lr),
+        lambda step: data.batch(step, run.batch),
         sequence_loss,
         validate,
-        budget_s=args.budget - (time.perf_counter() - start),
-        max_steps=args.max_steps,
         target=("exact", args.target) if args.target else None,
-        eval_every_s=args.eval_every,
-        resume_dir=resume_folder(args),
-        resume=args.resume,
         on_progress=on_progress,
         should_stop=should_stop,
-        progress=not args.quiet,
     )
-    wall = time.perf_counter() - start
-    return _finish(args, model, result, wall, device)
-
-
-def _finish(args: argparse.Namespace, model: Seq2Seq, result, wall: float, device) -> dict:
-    """Accuracy by length on fresh sequences, the card, and (unless --no-save) the checkpoint and results."""
-    L = args.max_train_len
+    wall = run.elapsed()
     lengths = list(range(args.min_eval_len, round(L * 1.5) + 1, args.length_step))
     rows = evaluate_by_length(model, args.sequence_task, lengths, args.eval_n, args.eval_seed)
     summary = summarise(rows, L)
-    card = training_card(
-        args,
+    card = finish(
+        run,
+        model,
         result,
-        wall,
-        device,
-        f"{args.pool} random {args.sequence_task} sequences of length 1-{L}",
+        wall_s=wall,
+        data=f"{args.pool} random {args.sequence_task} sequences of length 1-{L}",
+        metrics={
+            "evaluated_with": f"{args.eval_n} fresh sequences per length, lengths {lengths[0]}-{lengths[-1]} "
+            f"step {args.length_step}, seed {args.eval_seed}",
+            **summary,
+        },
+        summary=str(summary),
         kind="seq2seq",
         task=f"experiment-{args.sequence_task}",
         title=f"{args.sequence_task} · {args.attention}{' + location' if args.location_kernel else ''}",
         order=ATTENTION_KINDS.index(args.attention),
         config=config_dict(model.cfg),
     )
-    card["metrics"] = {
-        "evaluated_with": f"{args.eval_n} fresh sequences per length, lengths {lengths[0]}-{lengths[-1]} "
-        f"step {args.length_step}, seed {args.eval_seed}",
-        **summary,
-    }
-    print(f"{args.name}: {result.steps} steps in {wall:.1f} s; {summary}", file=sys.stderr)
-    if not args.no_save:
-        registry.save_checkpoint(model, card, args.out, args.name)
+    if run.save:
         _save_results(args, card, rows, summary)
     card["by_length"] = rows
     return card
@@ -197,7 +180,7 @@ def _finish(args: argparse.Namespace, model: Seq2Seq, result, wall: float, devic
 def _save_results(args: argparse.Namespace, card: dict, rows: list[dict], summary: dict) -> None:
     """This model's row of accuracy by length, in the task's shared results file."""
     entry = {
-        "name": args.name,
+        "name": card["name"],
         "attention": args.attention,
         "location_kernel": args.location_kernel,
         "train_lengths": [1, args.max_train_len],

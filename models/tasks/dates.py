@@ -12,8 +12,6 @@ of year, month and day output characters whose highest attention weight falls in
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,14 +24,7 @@ from models.data.dates import FAMILIES, MAX_SOURCE_LEN, TARGET_FIELDS, DateExamp
 from models.results import Alignment
 from models.seq2seq import ATTENTION_KINDS, Seq2Seq, Seq2SeqConfig, config_dict
 from models.tasks.pairs import decode_all, evaluate_pairs, read_pairs
-from models.training import (
-    SequencePairs,
-    fit,
-    resume_folder,
-    seed_everything,
-    sequence_loss,
-    training_card,
-)
+from models.training import RunConfig, SequencePairs, finish, sequence_loss
 from models.vocab import Vocab
 
 __all__ = ["TARGET_VOCAB", "alignment_hits", "date_pairs", "evaluate_dates", "train"]
@@ -186,52 +177,39 @@ def train(args: argparse.Namespace) -> dict:
     """Train one date model (the RNN seq2seq, or the Transformer for ``transformer``); returns its card."""
     if args.command == "date":
         args.name = args.name or f"date-{args.attention.replace('_', '-')}"
-    seed_everything(args.seed)
-    device = registry.resolve_device(args.device)
+    run = RunConfig.start(args)
     src_vocab, tgt_vocab = vocabularies()
     build = _seq2seq if args.command == "date" else _transformer
     model, head = build(args, src_vocab, tgt_vocab)
-    model = model.to(device)
-    start = time.perf_counter()
-    data = date_pairs(args.pool, args.seed, src_vocab, tgt_vocab, device)
-    validation = DateGenerator(seed=args.seed + 1, split="test").samples(args.val)
+    model = model.to(run.device)
+    data = date_pairs(args.pool, run.seed, src_vocab, tgt_vocab, run.device)
+    validation = DateGenerator(seed=run.seed + 1, split="test").samples(args.val)
 
     def validate() -> dict[str, float]:
         outputs = decode_all(model, [e.source for e in validation])
         right = sum(o.text == e.target for o, e in zip(outputs, validation, strict=True))
         return {"exact_match": right / len(validation)}
 
-    result = fit(
+    result = run.fit(
         model,
-        torch.optim.Adam(model.parameters(), lr=args.lr),
-        lambda step: data.batch(step, args.batch, args.bucket),
+        torch.optim.Adam(model.parameters(), lr=run.lr),
+        lambda step: data.batch(step, run.batch, args.bucket),
         sequence_loss,
         validate,
-        budget_s=args.budget - (time.perf_counter() - start),
-        max_steps=args.max_steps,
         target=("exact_match", args.target) if args.target else None,
-        eval_every_s=args.eval_every,
-        resume_dir=resume_folder(args),
-        resume=args.resume,
-        progress=not args.quiet,
     )
-    wall = time.perf_counter() - start
+    wall = run.elapsed()
     test = evaluate_dates(model, DateGenerator(seed=args.eval_seed, split="test").samples(args.eval_n), max_misses=10)
-    data_note = (
-        f"{args.pool} generated dates (train days), batches of {args.batch}; "
-        f"validation {args.val} held-out-day dates, seed {args.seed + 1}"
+    command = f"python -m models.evaluate --model {run.name} --generated {args.eval_n} --seed {args.eval_seed}"
+    return finish(
+        run,
+        model,
+        result,
+        wall_s=wall,
+        data=f"{args.pool} generated dates (train days), batches of {run.batch}; "
+        f"validation {args.val} held-out-day dates, seed {run.seed + 1}",
+        metrics={"evaluated_with": command, **test},
+        summary=f"test exact match {test['exact_match']:.4%}, alignment {test['alignment_accuracy']}",
+        task="date",
+        **head,
     )
-    card = training_card(args, result, wall, device, data_note, task="date", **head)
-    card["metrics"] = {
-        "evaluated_with": f"python -m models.evaluate --model {args.name} --generated {args.eval_n} "
-        f"--seed {args.eval_seed}",
-        **test,
-    }
-    print(
-        f"{args.name}: {result.steps} steps in {wall:.1f} s ({result.stopped}); "
-        f"test exact match {test['exact_match']:.4%}, alignment {test['alignment_accuracy']}",
-        file=sys.stderr,
-    )
-    if not args.no_save:
-        print(f"saved {registry.save_checkpoint(model, card, args.out, args.name)}", file=sys.stderr)
-    return card

@@ -48,7 +48,7 @@ from models.data.nsmc import read_nsmc
 from models.data.reviews import LABELS, Review, holdout
 from models.results import Classification
 from models.tokenizers import PieceTokenizer, train_sentencepiece
-from models.training import fit, resume_folder, seed_everything, step_generator, training_card
+from models.training import RunConfig, finish, step_generator
 from models.vocab import Vocab
 
 __all__ = [
@@ -364,10 +364,10 @@ def add_arguments(parser: argparse.ArgumentParser, command: str = "classify") ->
     )
 
 
-def _model(args: argparse.Namespace, out: Path, train_reviews: list[Review]) -> Classifier:
+def _model(args: argparse.Namespace, name: str, out: Path, train_reviews: list[Review]) -> Classifier:
     """This run's sentencepiece model (trained on its training reviews, saved beside the card) and the network."""
     lowercase = DATA_SETS[args.data][2] == "en"
-    spm_file = f"{args.name}.spm"
+    spm_file = f"{name}.spm"
     train_sentencepiece(tokenizer_sentences(train_reviews, lowercase), out / spm_file, args.vocab)
     cfg = ClassifierConfig(
         vocab=Vocab(PieceTokenizer(out / spm_file).vocabulary()).tokens,
@@ -415,62 +415,52 @@ def sharing_note(threads: int, loads: list[float]) -> str:
 def train(args: argparse.Namespace) -> dict:
     """Train one classifier; returns its card (saved unless --no-save)."""
     suffix = "" if args.attention == "additive" else f"-{args.attention}"
-    args.name = args.name or f"classify-{args.data}{suffix}"
-    seed_everything(args.seed)
-    torch.set_num_threads(args.threads)
-    device = registry.resolve_device(args.device)
-    start, args.loads = time.perf_counter(), [os.getloadavg()[0]]
+    run = RunConfig.start(args, name=args.name or f"classify-{args.data}{suffix}")  # --threads: torch's CPU threads
+    loads = [os.getloadavg()[0]]
     train_reviews = [r for r in read_reviews(args.data, "train", args.data_dir) if r.text.strip()]
     val_reviews = read_reviews(args.data, "val", args.data_dir)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    model = _model(args, out, train_reviews).to(device)
-    data = ReviewBatches(_rows(model, train_reviews), [r.label for r in train_reviews], args.batch, args.seed)
+    run.out.mkdir(parents=True, exist_ok=True)
+    model = _model(args, run.name, run.out, train_reviews).to(run.device)
+    data = ReviewBatches(_rows(model, train_reviews), [r.label for r in train_reviews], run.batch, run.seed)
     val_order = sorted(range(len(val_reviews)), key=lambda i: len(val_reviews[i].text))
     val_rows = _rows(model, [val_reviews[i] for i in val_order])
     val_labels = torch.tensor([val_reviews[i].label for i in val_order])
-    print(f"{args.name}: data and tokenizer ready in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    print(f"{run.name}: data and tokenizer ready in {run.elapsed():.0f} s", file=sys.stderr)
 
     def validate() -> dict[str, float]:
         right = 0
         for i in range(0, len(val_rows), 256):
-            logits, _ = model(_padded(val_rows[i : i + 256]).to(device))
+            logits, _ = model(_padded(val_rows[i : i + 256]).to(run.device))
             right += int((logits.argmax(-1).cpu() == val_labels[i : i + 256]).sum())
         return {"accuracy": right / len(val_rows)}
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    result = fit(
+    result = run.fit(
         model,
-        optimizer,
+        torch.optim.AdamW(model.parameters(), lr=run.lr, weight_decay=args.weight_decay),
         data.batch,
         classification_loss,
         validate,
-        budget_s=args.budget - (time.perf_counter() - start),
-        max_steps=args.max_steps,
-        eval_every_s=args.eval_every,
         warmup_steps=100,
-        resume_dir=resume_folder(args),
-        resume=args.resume,
-        progress=not args.quiet,
         keep_best="accuracy",
-        on_progress=lambda record: args.loads.append(os.getloadavg()[0]) if record["kind"] == "eval" else None,
+        on_progress=lambda record: loads.append(os.getloadavg()[0]) if record["kind"] == "eval" else None,
     )
-    wall = time.perf_counter() - start
-    return _finish(args, model, result, wall, device, len(train_reviews), len(val_reviews))
-
-
-def _finish(args, model: Classifier, result, wall: float, device, n_train: int, n_val: int) -> dict:
-    """Test (accuracy, by length, explanations), write the card, save."""
+    wall = run.elapsed()
     _, credit, language = DATA_SETS[args.data]
     test_reviews = read_reviews(args.data, "test", args.data_dir)
-    test = measure(model, args.name, test_reviews, "test", args.explain, seed=0, misses=10, directory=args.out)
-    card = training_card(
-        args,
+    test = measure(model, run.name, test_reviews, "test", args.explain, seed=0, misses=10, directory=run.out)
+    metrics = {"evaluated_with": f"python -m models.evaluate --model {run.name} --split test", "test": test}
+    if run.name in BARS:
+        metrics["bar"] = {"test_accuracy": BARS[run.name], "met": test["accuracy"] >= BARS[run.name]}
+    return finish(
+        run,
+        model,
         result,
-        wall,
-        device,
-        f"{args.data.upper()}: {n_train} training reviews (official train minus a 10 % validation part of "
-        f"{n_val} chosen by id), batches of {args.batch}; tested on the official test split",
+        wall_s=wall,
+        data=f"{args.data.upper()}: {len(train_reviews)} training reviews (official train minus a 10 % validation "
+        f"part of {len(val_reviews)} chosen by id), batches of {run.batch}; tested on the official test split",
+        metrics=metrics,
+        summary=f"validation {result.metrics.get('accuracy', float('nan')):.4f}, test accuracy {test['accuracy']:.4f}",
+        training={"note": sharing_note(args.threads, loads)},
         kind="classifier",
         task=f"classify-{args.data}",
         title=f"{'Korean' if language == 'ko' else 'English'} reviews · {args.attention}",
@@ -479,18 +469,3 @@ def _finish(args, model: Classifier, result, wall: float, device, n_train: int, 
         credit=credit,
         config=config_dict(model.cfg),
     )
-    card["training"]["note"] = sharing_note(args.threads, args.loads)
-    card["metrics"] = {
-        "evaluated_with": f"python -m models.evaluate --model {args.name} --split test",
-        "test": test,
-    }
-    if args.name in BARS:
-        card["metrics"]["bar"] = {"test_accuracy": BARS[args.name], "met": test["accuracy"] >= BARS[args.name]}
-    print(
-        f"{args.name}: {result.steps} steps in {wall:.1f} s ({result.stopped}); validation "
-        f"{result.metrics.get('accuracy', float('nan')):.4f}, test accuracy {test['accuracy']:.4f}",
-        file=sys.stderr,
-    )
-    if not args.no_save:
-        print(f"saved {registry.save_checkpoint(model, card, args.out, args.name)}", file=sys.stderr)
-    return card

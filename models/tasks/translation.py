@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from models.seq2seq import ATTENTION_KINDS, Seq2Seq, Seq2SeqConfig, config_dict
 from models.tasks.pairs import evaluate_pairs
 from models.tasks.pairs import read_pairs as read_pairs_file
 from models.tokenizers import PieceTokenizer, train_sentencepiece
-from models.training import SequencePairs, fit, resume_folder, seed_everything, sequence_loss, training_card
+from models.training import RunConfig, SequencePairs, finish, sequence_loss
 from models.vocab import Vocab
 
 __all__ = ["evaluate_translation", "references", "train", "training_sample"]
@@ -107,11 +105,11 @@ def evaluate(checkpoint: registry.Checkpoint, args: argparse.Namespace) -> dict:
     return result
 
 
-def _model(args: argparse.Namespace, out: Path, train_pairs: list[tuple[str, str]]) -> Seq2Seq:
+def _model(args: argparse.Namespace, name: str, out: Path, train_pairs: list[tuple[str, str]]) -> Seq2Seq:
     """The sentencepiece tokenizers of this run (trained on the training split, saved beside the card) and
     the seq2seq that reads them."""
     src_lang, tgt_lang = args.direction.split("-")
-    src_file, tgt_file = f"{args.name}.{src_lang}.spm", f"{args.name}.{tgt_lang}.spm"
+    src_file, tgt_file = f"{name}.{src_lang}.spm", f"{name}.{tgt_lang}.spm"
     sizes = {"en": args.en_vocab, "ko": args.ko_vocab}
     train_sentencepiece([s for s, _ in train_pairs], out / src_file, sizes[src_lang])
     train_sentencepiece([t for _, t in train_pairs], out / tgt_file, sizes[tgt_lang])
@@ -137,17 +135,13 @@ def _model(args: argparse.Namespace, out: Path, train_pairs: list[tuple[str, str
 def train(args: argparse.Namespace) -> dict:
     """Train one translation model; returns its card (saved unless --no-save)."""
     suffix = "" if args.attention == "additive" else f"-{args.attention.replace('_', '-')}"
-    args.name = args.name or f"translate-{args.direction}{suffix}"
-    seed_everything(args.seed)
-    device = registry.resolve_device(args.device)
-    start = time.perf_counter()
+    run = RunConfig.start(args, name=args.name or f"translate-{args.direction}{suffix}")
     pairs = read_pairs()
     train_pairs = [sides(p, args.direction) for p in pairs if p.split == "train"]
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    model = _model(args, out, train_pairs).to(device)
+    run.out.mkdir(parents=True, exist_ok=True)
+    model = _model(args, run.name, run.out, train_pairs).to(run.device)
     data = piece_pairs(
-        train_pairs, model.src_tokenizer, model.tgt_tokenizer, model.src_vocab, model.tgt_vocab, args.seed, device
+        train_pairs, model.src_tokenizer, model.tgt_tokenizer, model.src_vocab, model.tgt_vocab, run.seed, run.device
     )
     val = references([p for p in pairs if p.split == "val"], args.direction)
 
@@ -155,36 +149,32 @@ def train(args: argparse.Namespace) -> dict:
         result = evaluate_translation(model, val)
         return {"chrf": result["chrf"], "exact_match": result["exact_match"]}
 
-    result = fit(
+    result = run.fit(
         model,
-        torch.optim.Adam(model.parameters(), lr=args.lr),
-        lambda step: data.batch(step, args.batch),
+        torch.optim.Adam(model.parameters(), lr=run.lr),
+        lambda step: data.batch(step, run.batch),
         sequence_loss,
         validate,
-        budget_s=args.budget - (time.perf_counter() - start),
-        max_steps=args.max_steps,
-        eval_every_s=args.eval_every,
         warmup_steps=200,
-        resume_dir=resume_folder(args),
-        resume=args.resume,
-        progress=not args.quiet,
         keep_best="chrf" if args.keep_best else None,
     )
-    wall = time.perf_counter() - start
-    return _finish(args, model, result, wall, device, data.n, pairs)
-
-
-def _finish(args, model: Seq2Seq, result, wall: float, device, n_train: int, pairs: list[Pair]) -> dict:
-    """Test, write the card, save."""
+    wall = run.elapsed()
     test = evaluate_translation(model, references([p for p in pairs if p.split == "test"], args.direction))
     seen = evaluate_translation(model, training_sample(args.direction))
     src_lang, tgt_lang = args.direction.split("-")
-    card = training_card(
-        args,
+    return finish(
+        run,
+        model,
         result,
-        wall,
-        device,
-        f"Tatoeba {args.direction}: {n_train} training pairs (≤ {MAX_PIECES} pieces), recorded split",
+        wall_s=wall,
+        data=f"Tatoeba {args.direction}: {data.n} training pairs (≤ {MAX_PIECES} pieces), recorded split",
+        metrics={
+            "evaluated_with": f"python -m models.evaluate --model {run.name} --split test",
+            "test": test,
+            "training_sample": {k: v for k, v in seen.items() if k != "examples"},
+        },
+        summary=f"test chrF {test['chrf']} BLEU {test['bleu']} exact {test['exact_match']}; "
+        f"500 training sentences exact {seen['exact_match']}",
         kind="seq2seq",
         task=f"translate-{args.direction}",
         title=f"{src_lang.upper()} → {tgt_lang.upper()} · {args.attention}",
@@ -192,19 +182,6 @@ def _finish(args, model: Seq2Seq, result, wall: float, device, n_train: int, pai
         credit=CREDIT,
         config=config_dict(model.cfg),
     )
-    card["metrics"] = {
-        "evaluated_with": f"python -m models.evaluate --model {args.name} --split test",
-        "test": test,
-        "training_sample": {k: v for k, v in seen.items() if k != "examples"},
-    }
-    print(
-        f"{args.name}: {result.steps} steps in {wall:.1f} s; test chrF {test['chrf']} BLEU {test['bleu']} "
-        f"exact {test['exact_match']}; 500 training sentences exact {seen['exact_match']}",
-        file=sys.stderr,
-    )
-    if not args.no_save:
-        registry.save_checkpoint(model, card, args.out, args.name)
-    return card
 
 
 def add_arguments(parser: argparse.ArgumentParser, command: str = "translate") -> None:

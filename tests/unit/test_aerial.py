@@ -19,7 +19,7 @@ from models.metrics import (
     deletion_summary,
     shifted_masks,
 )
-from models.tasks.captions import AerialBatches
+from models.tasks.captions_common import FeatureBatches
 from models.vocab import Vocab
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "ucm"
@@ -173,7 +173,7 @@ def test_feature_batches_teach_every_caption_of_each_photo():
     items = [i.__class__(**{**i.__dict__, "split": "train"}) for i in items]
     vocab = Vocab(build_vocabulary(items, min_count=1))
     features = np.random.default_rng(0).standard_normal((5, 6, 2, 2)).astype(np.float16)
-    data = AerialBatches(features, items, vocab, seed=0, device="cpu")
+    data = FeatureBatches(features, items, vocab, seed=0, device="cpu")
     grid, rows, y_in, y_out = data.batch(step=3, size=2)
     assert grid.shape == (2, 6, 2, 2) and grid.dtype == torch.float32
     assert rows.tolist() == [0] * 5 + [1] * 5 and y_in.shape == y_out.shape and y_in.size(0) == 10
