@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from models.cards import ModelCard
@@ -46,6 +46,7 @@ __all__ = [
     "register_kind",
     "resolve_device",
     "save_checkpoint",
+    "store_weights",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,13 +144,34 @@ def _paths(name_or_path: str | Path, directory: Path | None) -> tuple[Path, Path
     return base.with_name(base.name + ".safetensors"), base.with_name(base.name + ".json")
 
 
+STORED_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def _stored(tensors: dict[str, torch.Tensor], dtype: str, file_name: str) -> dict[str, torch.Tensor]:
+    """The floating tensors in ``dtype`` (integer ones as they are); a value that ``dtype`` cannot hold is an error."""
+    out = {}
+    for key, tensor in tensors.items():
+        if tensor.is_floating_point():
+            stored = tensor.to(STORED_DTYPES[dtype])
+            if not bool(torch.isfinite(stored).all()) and bool(torch.isfinite(tensor).all()):
+                raise ValueError(f"{file_name}: {key} has values that {dtype} cannot hold; keep float32")
+            tensor = stored
+        out[key] = tensor.contiguous()
+    return out
+
+
 def save_checkpoint(
-    model: torch.nn.Module, card: dict[str, Any], directory: str | Path = ASSETS_DIR, name: str | None = None
+    model: torch.nn.Module,
+    card: dict[str, Any],
+    directory: str | Path = ASSETS_DIR,
+    name: str | None = None,
+    dtype: str = "float32",
 ) -> Path:
     """Write ``<name>.safetensors`` and ``<name>.json``; returns the card's path.
 
     ``card`` must hold at least ``kind`` and ``config``; the registry adds the
-    name, the weights' checksum and size, and the library versions.
+    name, the weights' checksum, size and stored ``dtype`` (float32, float16 or
+    bfloat16: loading casts back to the model's own), and the library versions.
     """
     name = name or card.get("name")
     if not name:
@@ -159,7 +181,7 @@ def save_checkpoint(
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     weights_path, card_path = _paths(name, directory)
-    tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    tensors = _stored({k: v.detach().to("cpu") for k, v in model.state_dict().items()}, dtype, weights_path.name)
     tmp = weights_path.with_suffix(".tmp")
     save_file(tensors, str(tmp), metadata={"name": name, "kind": card["kind"]})
     tmp.replace(weights_path)
@@ -172,6 +194,7 @@ def save_checkpoint(
             "sha256": _sha256(weights_path),
             "bytes": weights_path.stat().st_size,
             "parameters": int(sum(t.numel() for t in tensors.values())),
+            "dtype": dtype,
         },
         "versions": {
             "python": platform.python_version(),
@@ -181,6 +204,29 @@ def save_checkpoint(
     }
     card_path.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return card_path
+
+
+def store_weights(name_or_path: str | Path, dtype: str = "float16", directory: str | Path | None = None) -> Path:
+    """Rewrite a checkpoint's weights file with its floating tensors stored in ``dtype`` (a shipped model in half
+    the bytes, when its measured metrics allow it); the card's weights fields (sha256, bytes, dtype) follow, the
+    rest of the card is left as it is. Returns the weights' path."""
+    weights_path, card_path = _paths(name_or_path, Path(directory) if directory else None)
+    card = read_card(card_path)
+    with safe_open(str(weights_path), "pt") as f:
+        metadata = f.metadata()
+    tensors = _stored(load_file(str(weights_path)), dtype, weights_path.name)
+    tmp = weights_path.with_suffix(".tmp")
+    save_file(tensors, str(tmp), metadata=metadata)
+    tmp.replace(weights_path)
+    card["weights"] = {
+        **card.get("weights", {}),
+        "file": weights_path.name,
+        "sha256": _sha256(weights_path),
+        "bytes": weights_path.stat().st_size,
+        "dtype": dtype,
+    }
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return weights_path
 
 
 def read_card(name_or_path: str | Path, directory: str | Path | None = None) -> dict[str, Any]:
@@ -292,6 +338,8 @@ def load_checkpoint(
     except (KeyError, TypeError, ValueError, FileNotFoundError) as err:
         raise CheckpointError(f"The card of {card_path.stem} cannot rebuild a '{card['kind']}' model: {err}") from err
     _check_shapes(state, model, weights_path.name)
+    own = model.state_dict()  # weights stored in float16 or bfloat16 come back in the model's own dtype
+    state = {k: v.to(own[k].dtype) if k in own and v.is_floating_point() else v for k, v in state.items()}
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as err:  # anything the shape check did not foresee
