@@ -8,7 +8,6 @@ Elements are found by their widget keys (``.st-key-<key>``), so any language wor
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import AsyncIterator
@@ -19,12 +18,20 @@ from testkit.server import free_port, running_app, server_errors
 
 # Installed in every page before the app's own scripts: small probes the waits below poll.
 PROBES = """
+window.__alChanged = performance.now();  // when the page's content last changed
+new MutationObserver(() => { window.__alChanged = performance.now(); })
+  .observe(document, {childList: true, subtree: true, characterData: true});
 window.__al = {
   failed: () => document.querySelector('[data-testid="stException"]') !== null,
+  // no script run under way (Streamlit's run state on the app, and its status widget)
   idle: () => {
+    const app = document.querySelector('[data-testid="stApp"]');
     const s = document.querySelector('[data-testid="stStatusWidget"]');
-    return !s || !s.innerText.toLowerCase().includes('running');
+    return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+      && (!s || !s.innerText.toLowerCase().includes('running'));
   },
+  // idle, and nothing on the page has changed for ``ms`` (a second run, say a fragment's, would change it)
+  quiet: (ms) => window.__al.idle() && performance.now() - window.__alChanged > ms,
   // the data of a drawn Plotly heatmap (keyed st.plotly_chart), or null while it is not drawn
   chart: (key) => {
     const el = document.querySelector(`.st-key-${key} .js-plotly-plot`);
@@ -59,6 +66,7 @@ window.__al = {
   },
 };
 """
+QUIET_MS = 200  # settle: how long the page must not change after a run before the next action
 PAGES = ("/", "/text", "/image", "/transformer", "/math", "/experiments")
 
 
@@ -110,10 +118,9 @@ class Session:
             raise await self._failed()
 
     async def settle(self) -> None:
-        """Wait for Streamlit to finish the script run, then check that no exception is shown."""
-        await self.wait("() => window.__al.idle()")
-        await asyncio.sleep(0.2)
-        await self.wait("() => window.__al.idle()")
+        """Wait for Streamlit to finish the script run and the page to stay quiet a moment (a run may start
+        another), then check that no exception is shown."""
+        await self.wait("(ms) => window.__al.quiet(ms)", QUIET_MS)
         if await self.page.evaluate("() => window.__al.failed()"):
             raise await self._failed()
 

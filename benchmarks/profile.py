@@ -5,7 +5,7 @@ For each interaction (a date typed on /text, the step slider moved, a gallery pi
 * **script**: the page's run under Streamlit's AppTest, profiled (cProfile, in the script's own thread), its
   own time grouped by where the code lives: the models (and torch), Plotly, Altair, PIL, dataframes,
   Streamlit's element and runtime code, the app's own code;
-* **server round trip**: the same interaction over the websocket (benchmarks/stclient.py) against
+* **server round trip**: the same interaction over the websocket (testkit/stclient.py) against
   `streamlit run`: script + serialising + sending, as the server sees it, and the bytes sent;
 * **cold start**: what importing the entry point's modules costs in a fresh Python (``-X importtime``).
 

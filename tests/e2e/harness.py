@@ -19,10 +19,12 @@ __all__ = [
     "chromium_path",
     "free_port",
     "launch_browser",
+    "next_frame",
     "rerun",
     "running_app",
     "screenshot_whole_page",
     "wait_for_charts",
+    "wait_for_hover",
     "wait_until_drawn",
     "wait_until_idle",
 ]
@@ -63,6 +65,18 @@ def wait_until_drawn(page, timeout: float = 30_000) -> None:
     """Wait until no element shows Streamlit's grey skeleton: tables and editors draw once their code,
     loaded lazily, has arrived, which can be after the script run ends."""
     page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')""", timeout=timeout)
+
+
+def next_frame(page) -> None:
+    """Wait until the browser has painted what is on the page now (two animation frames: after a scroll, say)."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def wait_for_hover(chart, timeout: float = 30_000) -> None:
+    """Wait until the Plotly chart ``chart`` (a locator) has picked the point under the pointer: a click then
+    goes to that point (Plotly takes the click from its hover data)."""
+    plot = chart.locator(".js-plotly-plot").first.element_handle(timeout=timeout)
+    chart.page.wait_for_function("plot => (plot._hoverdata || []).length > 0", arg=plot, timeout=timeout)
 
 
 @contextmanager

@@ -11,7 +11,15 @@ from playwright.sync_api import expect
 
 from app.i18n import t
 from tests.e2e.conftest import assert_no_exception
-from tests.e2e.harness import ROOT, screenshot_whole_page, wait_for_charts, wait_until_drawn, wait_until_idle
+from tests.e2e.harness import (
+    ROOT,
+    next_frame,
+    rerun,
+    screenshot_whole_page,
+    wait_for_charts,
+    wait_until_drawn,
+    wait_until_idle,
+)
 from tests.e2e.test_pages import leftovers
 
 WAIT = 60_000
@@ -43,12 +51,10 @@ def shoot(page, name: str) -> None:
 
 
 def click(page, locator) -> None:
-    """Click, then wait for the run it starts to end (a cached run can end before ``rerun`` sees it start, so
-    each test then waits for what the click should show)."""
+    """Click, then wait for the run it starts to end (each test then waits for what the click should show)."""
     locator.evaluate("e => e.scrollIntoView({block: 'center'})")
-    locator.click()
-    page.wait_for_timeout(300)
-    wait_until_idle(page)
+    with rerun(page):
+        locator.click()
 
 
 def choose(page, group: str, option: str | int) -> None:
@@ -147,7 +153,8 @@ def test_presenter_mode_at_1280_by_720(small, lang):
     assert box is not None and box["height"] <= 720 - 60  # one chart fits on the screen
     page.screenshot(path=str(ARTIFACTS / f"beyond-present-{lang}.png"))
     chart.evaluate("e => e.scrollIntoView({block: 'center'})")
-    page.wait_for_timeout(500)
+    wait_for_charts(page)
+    next_frame(page)
     page.screenshot(path=str(ARTIFACTS / f"beyond-present-{lang}-chart.png"))
     switch = page.get_by_text(t("present.toggle", lang=lang))
     click(page, switch)

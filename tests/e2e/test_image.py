@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from models.data.shapes import make_scene, render
 from tests.e2e.conftest import assert_no_exception
-from tests.e2e.harness import wait_until_idle
+from tests.e2e.harness import wait_for_hover, wait_until_idle
 
 
 def png_bytes(image: Image.Image) -> bytes:
@@ -75,7 +75,7 @@ def test_clicking_a_region_forces_a_word_to_look_there(page):
     row = page.get_by_role("slider", name="Row (top → bottom)")
     box = chart.locator(".nsewdrag").first.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.93)  # the bottom-left region
-    page.wait_for_timeout(400)  # Plotly picks the point under the pointer on hover, then takes the click
+    wait_for_hover(chart)  # Plotly picks the point under the pointer on hover, then takes the click
     page.mouse.down()
     page.mouse.up()
     expect(row).to_have_attribute("aria-valuetext", "13", timeout=30_000)
