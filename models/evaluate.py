@@ -5,8 +5,10 @@ The model's card says its task; that task's module (models/tasks/) adds its opti
     dates         --generated N --seed S (fresh held-out dates) or --pairs FILE (input<TAB>expected lines):
                   exact match, per format family, alignment accuracy
     translation   --split test|val|train: chrF, BLEU, exact match, and the no-attention baseline beside it
-    captions      --generated N --seed S (shapes scenes) or --karpathy FILE --images DIR (photos): BLEU-4,
-                  exact caption, object F1, the pointing game, attention mass in the named object's box
+    captions      --generated N --seed S (shapes scenes): BLEU-4, exact caption, object F1, the pointing game,
+                  attention mass in the named object's box; or --captions FILE (photos: a captions TSV or a
+                  Karpathy JSON) [--images DIR] [--split val]: BLEU-1..4, CIDEr-D, distinct captions (beam 3),
+                  with --deletion the deletion test of the attention
     bottleneck    --lengths ... --n N: exact match and token accuracy by input length
     sentiment     --split test (accuracy, by length quartile, explanations) or --pairs FILE (label<TAB>text)
     ntm           --lengths ... --n N --seed S: wrong bits per pattern and exact copies by length, LSTM beside

@@ -6,7 +6,7 @@ COMMANDS (each is one module of models/tasks/)
     date        a character seq2seq that rewrites dates into ISO form          models/tasks/dates.py
     transformer the same task with a small encoder-decoder Transformer         models/tasks/dates.py
     translate   English -> Korean (or back) on the Tatoeba pairs               models/tasks/translation.py
-    caption     a CNN + LSTM captioner with visual attention                   models/tasks/captions.py
+    caption     a CNN + LSTM captioner with visual attention (--data shapes, rsicd, photos)  models/tasks/captions.py
     experiment  the bottleneck experiment: long sequences, with/without attention  models/tasks/bottleneck.py
     classify    a BiLSTM + attention sentiment classifier of reviews (NSMC, IMDB)  models/tasks/sentiment.py
     ntm         a Neural Turing Machine that learns to copy bit patterns        models/tasks/ntm.py

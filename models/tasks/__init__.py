@@ -2,7 +2,7 @@
 
     dates         dates as people write them -> ISO (RNN seq2seq, or the Transformer)
     translation   English <-> Korean on the Tatoeba pairs
-    captions      the shapes world, or photos in Karpathy's split format -> captions
+    captions      the shapes world, aerial photos or everyday photos -> captions (captions_<source>.py)
     bottleneck    long symbol sequences with and without attention (the bottleneck experiment)
     sentiment     Korean (NSMC) and English (IMDB) reviews -> positive / negative (BiLSTM + attention pooling)
     ntm           random bit patterns -> the same patterns (a Neural Turing Machine and its LSTM baseline)
