@@ -14,33 +14,13 @@ python -m benchmarks.bench_browser [--quick]
 from __future__ import annotations
 
 import asyncio
-import io
 import statistics
 import sys
 from collections.abc import Iterator
 
 from benchmarks.browser import Session, app_and_browsers
 from benchmarks.common import Options, Row, Skipped, browser_missing, median_p95
-
-PHOTO_SIZE = (2048, 1536)  # 3.1 megapixels, a phone's photo at its smallest common size
-
-
-def phone_photos(n: int) -> list[bytes]:
-    """``n`` different 3-megapixel JPEGs (generated scenes, enlarged, with sensor-like noise)."""
-    import numpy as np
-    from PIL import Image
-
-    from models.data.shapes import ShapesGenerator, render
-
-    rng = np.random.default_rng(3)
-    photos = []
-    for scene in ShapesGenerator(seed=777).scenes(n):
-        big = np.asarray(render(scene).resize(PHOTO_SIZE, Image.Resampling.BILINEAR), dtype=np.int16)
-        noisy = np.clip(big + rng.normal(0, 6, big.shape), 0, 255).astype(np.uint8)
-        buffer = io.BytesIO()
-        Image.fromarray(noisy).save(buffer, format="JPEG", quality=90)
-        photos.append(buffer.getvalue())
-    return photos
+from testkit.pictures import phone_photos
 
 
 def sentences(n: int) -> list[str]:

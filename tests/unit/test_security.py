@@ -31,6 +31,7 @@ from app.charts import heatmap, overlay, reviews
 from app.ui import components
 from models import registry
 from models.results import Alignment
+from testkit.pictures import encode
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*sorted((ROOT / "app").rglob("*.py")), ROOT / "streamlit_app.py"]
@@ -515,12 +516,6 @@ def test_picture_uploaders_name_only_the_formats_that_are_opened():
     pictures = [types for types in offered if types & (opened | {"jpeg"})]
     assert pictures, "no picture uploader found"
     assert all(types - {"jpeg"} == opened for types in pictures), pictures
-
-
-def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **kwargs)
-    return buffer.getvalue()
 
 
 @pytest.mark.parametrize(
