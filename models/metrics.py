@@ -192,3 +192,18 @@ def deletion_summary(p_full: Sequence[float], p_attended: Sequence[float], p_ran
         "mean_drop_attended": round(float(att.mean()), 4) if len(full) else None,
         "mean_drop_random": round(float(rnd.mean()), 4) if len(full) else None,
     }
+
+
+def scene_word_hits(words: Sequence[str], weights: np.ndarray, scene) -> list[bool | None]:
+    """For a shapes scene (models.data.shapes.Scene, whose truth is known) and a caption of it with one map
+    per word (len(words), h, w): per word, did its attention peak fall on the object it names (None for a word
+    that names none)?"""
+    truth = word_objects(words, [(o.size, o.colour, o.shape) for o in scene.objects])
+    hits: list[bool | None] = []
+    for i, obj in enumerate(truth):
+        if obj is None:
+            hits.append(None)
+            continue
+        up = upsample(weights[i], scene.size)
+        hits.append(peak_in_box(up, scene.objects[obj].box, tolerance=round(scene.size / 16)))
+    return hits

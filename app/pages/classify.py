@@ -3,6 +3,8 @@ the attention that pooled it or by Integrated Gradients, and three tests of whet
 decision (Jain & Wallace 2019, "Attention is not Explanation"; Wiegreffe & Pinter 2019, "Attention is not not
 Explanation")."""
 
+from dataclasses import asdict, dataclass
+
 import streamlit as st
 
 from app import services
@@ -11,6 +13,9 @@ from app.i18n import current_language, t
 from app.logic import share
 from app.logic.examples import REVIEW_EXAMPLES
 from app.ui import components, links, presenter
+from app.ui.tabs import lazy_tabs
+from models.cards import Explanations
+from models.results import Classification
 
 lang = current_language()  # format_funcs may be called after the run (AppTest): fix the language now
 entries = services.review_models()
@@ -20,11 +25,11 @@ if not entries:
     st.stop()
 cards = {e.name: e.card for e in entries}
 names = list(cards)
-attention_models = [n for n in names if cards[n]["config"].get("attention", "none") != "none"]
+attention_models = [n for n in names if cards[n].has_attention]
 
 
 def language_of(name: str) -> str:
-    return cards[name].get("language", "")
+    return cards[name].language
 
 
 def default_model() -> str:
@@ -55,9 +60,7 @@ share_slot = share_slot.empty()  # drawn again once the whole view is known (one
 st.caption(t("classify.intro"))
 left, right = st.columns([3, 2], gap="large")
 with right:
-    name = st.selectbox(
-        t("classify.model_label"), names, key="classify_model", format_func=lambda n: cards[n].get("title", n)
-    )
+    name = st.selectbox(t("classify.model_label"), names, key="classify_model", format_func=lambda n: cards[n].title)
     language = language_of(name)
     gauge_slot = st.empty()
 examples = REVIEW_EXAMPLES.get(language, [])
@@ -91,8 +94,9 @@ def problem_message(problem: services.InputProblem) -> str:
     return problem.message
 
 
-def offer_other_model(problem: services.InputProblem) -> None:
-    """Under "a language the model never saw": a button for an attention model in another language."""
+def offer_other_model(problem: services.InputProblem, language: str, typed: str) -> None:
+    """Under "a language the model never saw": a button for an attention model in another language, with the
+    review ``typed`` carried over."""
     other = next((n for n in attention_models if language_of(n) != language), None)
     if problem.kind.value != "unseen_language" or other is None:
         return
@@ -101,14 +105,14 @@ def offer_other_model(problem: services.InputProblem) -> None:
         st.session_state[f"classify_text_{language_of(other)}"] = typed
         st.session_state["classify_model"] = other
 
-    st.button(t("classify.use_other", title=cards[other].get("title", other)), key="classify_other", on_click=switch)
+    st.button(t("classify.use_other", title=cards[other].title), key="classify_other", on_click=switch)
 
 
 problem = services.check_review(model, text, language)
 if problem is not None:
     services.show_problem(problem, problem_message(problem))
     if problem.level != "warning":
-        offer_other_model(problem)
+        offer_other_model(problem, language, typed)
         st.stop()
 result = services.classify_review(name, text)
 labels = [t(f"classify.label_{label}") for label in result.labels]
@@ -131,8 +135,26 @@ if result.truncated:
     )
 
 
-def tinted(values, diverging: bool, font_rem: float) -> None:
+@dataclass(frozen=True)
+class Review:
+    """The review on the page and what the model said of it: what every view below draws from."""
+
+    name: str  # the model
+    text: str
+    result: Classification
+    labels: list[str]  # the model's labels in the reader's language
+
+    @property
+    def predicted(self) -> str:
+        return self.labels[self.result.probs.argmax()]
+
+
+review = Review(name, text, result, labels)
+
+
+def tinted(review: Review, values, diverging: bool, font_rem: float) -> None:
     """The review, each word tinted by ``values`` (per word), a hover tip per word."""
+    result = review.result
     attention = result.per_word(result.weights) if result.has_attention else None
     ig = result.per_word(result.attributions)
     tips = [
@@ -155,13 +177,13 @@ def tinted(values, diverging: bool, font_rem: float) -> None:
     )
 
 
-def attention_view(font_rem: float) -> None:
+def attention_view(review: Review, font_rem: float) -> None:
     st.markdown(reviews.legend_html(t("classify.legend_attention")), unsafe_allow_html=True)
-    tinted(result.per_word(result.weights), False, font_rem)
+    tinted(review, review.result.per_word(review.result.weights), False, font_rem)
 
 
-def ig_view(font_rem: float) -> None:
-    predicted = labels[result.probs.argmax()]
+def ig_view(review: Review, font_rem: float) -> None:
+    result, predicted = review.result, review.predicted
     legend = reviews.legend_html(
         t("classify.legend_ig", label=predicted),
         diverging=True,
@@ -169,7 +191,7 @@ def ig_view(font_rem: float) -> None:
         toward=t("classify.legend_for", label=predicted),
     )
     st.markdown(legend, unsafe_allow_html=True)
-    tinted(result.per_word(result.attributions), True, font_rem)
+    tinted(review, result.per_word(result.attributions), True, font_rem)
     gap = abs(float(result.attribution_gap or 0.0))  # IG's completeness: Σ IG − (p(x) − p(empty)), 0 when exact
     if gap > 0.05:
         st.caption(t("classify.ig_rough", gap=gap))
@@ -177,9 +199,9 @@ def ig_view(font_rem: float) -> None:
         st.caption(t("classify.ig_complete", gap=gap))
 
 
-def view_picker() -> str:
+def view_picker(review: Review) -> str:
     """Under the gauge: tint by attention, by IG, or both side by side (the baseline has only IG)."""
-    if not result.has_attention:
+    if not review.result.has_attention:
         return "ig"
     st.session_state.setdefault("classify_view", "both")
     return st.segmented_control(
@@ -191,27 +213,27 @@ def view_picker() -> str:
     )
 
 
-def word_views(view: str) -> None:
+def word_views(review: Review, view: str) -> None:
     """Attention and IG tints side by side (columns stack on a narrow screen), or the one picked."""
-    if not result.has_attention:
+    if not review.result.has_attention:
         st.info(t("classify.no_attention_note"))
     if view == "both":
         columns = st.columns(2, gap="large")  # words, not charts: side by side while presenting too
         with columns[0]:
-            attention_view(1.3)
+            attention_view(review, 1.3)
         with columns[1]:
-            ig_view(1.3)
+            ig_view(review, 1.3)
     elif view == "attention":
-        attention_view(1.4)
+        attention_view(review, 1.4)
     else:
-        ig_view(1.4)
+        ig_view(review, 1.4)
 
 
 with left:
-    view = view_picker()
+    view = view_picker(review)
 link.keep(view=view)
 link.share_button(share_slot)
-word_views(view)
+word_views(review, view)
 components.example_pills(t("classify.examples"), examples, f"classify_example_{language}", input_key, "", short)
 csv_col, json_col, credit = st.columns([1.5, 1.5, 3], vertical_alignment="center")
 csv_col.download_button(
@@ -233,25 +255,23 @@ json_col.download_button(
     on_click="ignore",  # a download changes nothing on the page: no run
 )
 if language in ("ko", "en"):
-    credit.caption(t(f"classify.examples_credit_{language}") + " · " + cards[name].get("credit", ""))
-scores_of_card = services.review_scores(name)
-card_explanations = scores_of_card.explanations if scores_of_card is not None else {}
+    credit.caption(t(f"classify.examples_credit_{language}") + " · " + cards[name].credit)
 
 
-def tau_part() -> None:
+def tau_part(review: Review, found: Explanations | None) -> None:
     """Kendall τ between this review's attention and |IG|, beside the card's median; what τ means."""
     number, words = st.columns([2, 3], gap="large")
-    tau = services.review_tau(result)
+    tau = services.review_tau(review.result)
     number.metric(t("classify.tau_label"), f"{tau:+.2f}" if tau is not None else t("classify.tau_none"))
-    median = card_explanations.get("kendall_tau_attention_vs_abs_ig_median")
-    if median is not None:
-        number.caption(t("classify.tau_card", n=f"{card_explanations.get('n', 0):,}", median=median))
+    if found is not None and found.tau_median is not None:
+        number.caption(t("classify.tau_card", n=f"{found.n:,}", median=found.tau_median))
     words.write(t("classify.tau_explain"))
 
 
-def permutation_part() -> None:
+def permutation_part(review: Review, found: Explanations | None) -> None:
     """The shuffle histogram, its median |Δp| and flip rate; what they mean."""
-    test = services.review_permutation(name, text)
+    name = review.name
+    test = services.review_permutation(name, review.text)
     chart, words = presenter.columns([3, 2], gap="large")
     fig = reviews.permutation_figure(
         test, x_title=t("classify.perm_x"), y_title=t("classify.perm_y"), own=t("classify.perm_own")
@@ -263,15 +283,14 @@ def permutation_part() -> None:
         a, b = st.columns(2)
         a.metric(t("classify.perm_median"), f"{test.median_change:.3f}")
         b.metric(t("classify.perm_flip"), f"{test.flip_rate:.0%}")
-        median = card_explanations.get("permutation_abs_change_median")
-        if median is not None:
-            st.caption(t("classify.perm_card", n=f"{card_explanations.get('n', 0):,}", median=median))
+        if found is not None and found.permutation_median is not None:
+            st.caption(t("classify.perm_card", n=f"{found.n:,}", median=found.permutation_median))
         st.write(t("classify.perm_explain"))
 
 
-def erasure_part() -> None:
+def erasure_part(review: Review) -> None:
     """The review without its top-attention, top-IG and a random word: which moved the decision most."""
-    rows = services.review_erasure(name, text)
+    rows = services.review_erasure(review.name, review.text)
     table_col, words = presenter.columns([3, 2], gap="large")
     table = [
         {
@@ -285,7 +304,7 @@ def erasure_part() -> None:
     ]
     most = max(rows, key=lambda r: abs(r.p_after - r.p_before))
     by = t(f"classify.erasure_by_{most.chosen_by}")
-    label = labels[result.probs.argmax()]
+    label = review.predicted
     with table_col:
         st.markdown(f"**{t('classify.erasure_title')}**")
         st.dataframe(table, hide_index=True, width="stretch")
@@ -294,20 +313,22 @@ def erasure_part() -> None:
         st.write(t("classify.erasure_explain"))
 
 
-def review_tests() -> None:
+def review_tests(review: Review) -> None:
     """This review's three tests, one row each: the number or chart, and two sentences on what it means."""
-    if not result.has_attention:
+    if not review.result.has_attention:
         st.info(t("classify.no_attention_tests"))
-        erasure_part()
+        erasure_part(review)
         return
-    tau_part()
+    scores = services.review_scores(review.name)
+    found = scores.explanations if scores is not None else None
+    tau_part(review, found)
     st.divider()
-    permutation_part()
+    permutation_part(review, found)
     st.divider()
-    erasure_part()
+    erasure_part(review)
 
 
-def model_numbers() -> None:
+def model_numbers(name: str) -> None:
     """The card's test numbers: accuracy beside the baseline, by length, and the explanation aggregates."""
     scores = services.review_scores(name)
     if scores is None:
@@ -321,26 +342,27 @@ def model_numbers() -> None:
     if scores.baseline_accuracy is not None:
         columns[1].metric(t("classify.acc_baseline"), f"{scores.baseline_accuracy:.1%}")
     found = scores.explanations
-    if found.get("kendall_tau_attention_vs_abs_ig_median") is not None:
-        columns[2].metric(t("classify.card_tau"), f"{found['kendall_tau_attention_vs_abs_ig_median']:+.2f}")
-    if found.get("permutation_abs_change_median") is not None:
-        columns[3].metric(t("classify.card_perm"), f"{found['permutation_abs_change_median']:.3f}")
+    if found is not None and found.tau_median is not None:
+        columns[2].metric(t("classify.card_tau"), f"{found.tau_median:+.2f}")
+    if found is not None and found.permutation_median is not None:
+        columns[3].metric(t("classify.card_perm"), f"{found.permutation_median:.3f}")
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.markdown(f"**{t('classify.by_length_title')}**")
         rows = [
             {
-                t("classify.col_words"): r["words"],
-                t("classify.col_n"): r["n"],
-                t("classify.col_model" if scores.attention else "classify.col_baseline"): f"{r['model']:.1%}",
-                t("classify.col_baseline"): "" if r["baseline"] is None else f"{r['baseline']:.1%}",
+                t("classify.col_words"): r.words,
+                t("classify.col_n"): r.n,
+                t("classify.col_model" if scores.attention else "classify.col_baseline"): f"{r.model:.1%}",
+                t("classify.col_baseline"): "" if r.baseline is None else f"{r.baseline:.1%}",
             }
             for r in scores.by_length
         ]
         st.dataframe(rows, hide_index=True, width="stretch")
     with right:
         st.markdown(f"**{t('classify.flip_title')}**")
-        flips = found.get("erasure_flip_rate", {})
+        rates = found.erasure_flip_rate if found is not None else None
+        flips = {k: v for k, v in asdict(rates).items() if v is not None} if rates is not None else {}
         st.dataframe(
             [
                 {t("classify.col_chosen"): t(f"classify.erasure_by_{k}"), t("classify.col_flip_rate"): f"{v:.1%}"}
@@ -349,14 +371,16 @@ def model_numbers() -> None:
             hide_index=True,
             width="stretch",
         )
-        st.caption(t("classify.explain_title", n=found.get("n", 0)))
+        st.caption(t("classify.explain_title", n=found.n if found is not None else 0))
     st.write(t("classify.card_explain"))
 
 
-tab_review, tab_model = st.tabs([t("classify.tab_review"), t("classify.tab_model")])
-with tab_review:
-    review_tests()
-with tab_model:
-    model_numbers()
+tabs = lazy_tabs(("review", "model"), "classify_tab", lambda i: t(f"classify.tab_{i}"))
+with tabs["review"]:
+    if tabs["review"].open:
+        review_tests(review)
+with tabs["model"]:
+    if tabs["model"].open:
+        model_numbers(name)
 with st.expander(t("classify.how_title"), icon=":material/help:"):
     st.markdown(t("classify.how_body"))

@@ -140,7 +140,7 @@ def live_controls(trainer: live.LiveTrainer) -> bool:
     )
     live_attention = c2.selectbox(
         t("exp.live_attention"),
-        services.ATTENTION_KINDS,
+        services.attention_kinds(),
         key="exp_live_attention",
         format_func=lambda k: t(f"text.model_{k}", lang=lang),
     )

@@ -18,6 +18,7 @@ import streamlit as st
 
 from app.i18n import current_language, t
 from app.logic import share
+from app.ui.tabs import lazy_tabs, opened_tab
 
 PRESENT_KEY = "present"  # app/presenter.py's switch, carried by a shared link too
 
@@ -64,22 +65,10 @@ class Link:
                 del st.query_params[name]
 
     def tabs(self, ids: Iterable[str], key: str, label) -> list:
-        """``st.tabs`` for the tab ``ids`` (named by ``label(id)``) that rerun when one is opened, so that a page
-        runs only the open one (``tab.open``). The open tab's id is kept in ``st.session_state[key + "_opened"]``
-        (a link's ``tab`` goes there before the page draws) and in the URL's ``tab`` field."""
-        labels = {i: label(i) for i in ids}
-        opened_key = f"{key}_opened"
-        opened = st.session_state.get(opened_key)
-        if opened in labels and st.session_state.get(key) not in labels.values():
-            st.session_state[key] = labels[opened]
-
-        def changed() -> None:
-            chosen = st.session_state.get(key)
-            st.session_state[opened_key] = next((i for i, text in labels.items() if text == chosen), None)
-
-        tabs = st.tabs(list(labels.values()), key=key, on_change=changed)
-        self.keep(tab=st.session_state.get(opened_key))
-        return tabs
+        """``lazy_tabs`` (only the open one runs), in order, with the open tab's id kept in the URL's ``tab``."""
+        tabs = lazy_tabs(ids, key, label)
+        self.keep(tab=opened_tab(key))
+        return list(tabs.values())
 
     def url(self) -> str:
         """The link to this view: the page's address (relative when the browser has not told it), the view,

@@ -438,3 +438,30 @@ def _object_from_dict(spec: dict, i: int, size: int) -> ShapeObject:
     cx, cy = spec["x"] * size, spec["y"] * size
     box = bounding_box(spec["shape"], (cx, cy), radius, rotation, size)
     return ShapeObject(spec["shape"], spec["colour"], spec["size"], cx, cy, radius, float(rotation), box)
+
+
+# --------------------------------------------------------------------------- what-if answers on a scene
+
+
+def word_kind(word: str) -> str | None:
+    """ "colour", "shape" or "size" for a word of the shapes world, else None."""
+    return "colour" if word in COLOURS else "shape" if word in SHAPES else "size" if word in SIZES else None
+
+
+def object_at(scene: Scene, row: int, col: int, side: int) -> ShapeObject | None:
+    """The scene's object whose box holds the centre of region (row, col) of a side × side grid, or None."""
+    x, y = (col + 0.5) * scene.size / side, (row + 0.5) * scene.size / side
+    return next((o for o in scene.objects if o.box[0] <= x < o.box[2] and o.box[1] <= y < o.box[3]), None)
+
+
+def colour_swap_example(scene: Scene, words: list[str], side: int) -> tuple[int, int, int, str] | None:
+    """The lecture's what-if on a scene: the caption's first colour word, and the centre region of an object of
+    another colour — (word index, row, column, that colour) — or None when the scene has no such pair."""
+    step = next((i for i, w in enumerate(words) if word_kind(w) == "colour"), None)
+    other = next((o for o in scene.objects if step is not None and o.colour != words[step]), None)
+    if other is None:
+        return None
+    x0, y0, x1, y1 = other.box
+    row = min(int((y0 + y1) / 2 * side / scene.size), side - 1)
+    col = min(int((x0 + x1) / 2 * side / scene.size), side - 1)
+    return step, row, col, other.colour

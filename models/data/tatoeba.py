@@ -76,3 +76,28 @@ if __name__ == "__main__":
     parser.add_argument("--write-splits", action="store_true")
     if parser.parse_args().write_splits:
         print(write_splits())
+
+
+LECTURE = {"en-ko": "I love you.", "ko-en": "나는 널 사랑해."}  # the notes' first example
+EVERYDAY = {
+    "en-ko": ["Thank you.", "I'm hungry.", "Where is the station?", "She likes music."],
+    "ko-en": ["고마워.", "배고파.", "역이 어디예요?", "그녀는 음악을 좋아해."],
+}
+UNSEEN_MARK = "  ⟨unseen⟩"
+
+
+def page_examples(direction: str, pairs: list[Pair] | None = None) -> list[str]:
+    """The examples /text offers for ``direction`` ("en-ko" or "ko-en"): the lecture's sentence, up to three
+    everyday training sentences, and four test sentences (marked with UNSEEN_MARK)."""
+    pairs = read_pairs() if pairs is None else pairs
+    side = (lambda p: p.english) if direction == "en-ko" else (lambda p: p.korean)
+    train_text = {side(p) for p in pairs if p.split == "train"}
+    seen = [s for s in EVERYDAY[direction] if s in train_text][:3] or sorted(train_text, key=len)[20:23]
+    unseen = sorted({side(p) for p in pairs if p.split == "test" and 12 <= len(side(p)) <= 30})[:4]
+    return [LECTURE[direction], *seen, *(u + UNSEEN_MARK for u in unseen)]
+
+
+def training_sentences(direction: str, pairs: list[Pair] | None = None) -> frozenset[str]:
+    """Every source sentence of ``direction``'s training split."""
+    pairs = read_pairs() if pairs is None else pairs
+    return frozenset((p.english if direction == "en-ko" else p.korean) for p in pairs if p.split == "train")

@@ -65,28 +65,28 @@ def test_the_home_page_runs_without_torch():
     assert "Compute device" in device
 
 
-def test_torch_side_names_of_services_load_on_first_use():
+def test_torch_side_names_of_services_come_through_functions():
     from app import services
-    from models import registry, seq2seq
+    from models import seq2seq
 
-    assert services.ModelError is registry.CheckpointError
-    assert services.ATTENTION_KINDS == seq2seq.ATTENTION_KINDS
+    assert services.attention_kinds() == seq2seq.ATTENTION_KINDS
     assert services.WORKED_KINDS and callable(services.work_example)
 
 
 def test_the_device_label_without_torch_is_cpu_only_where_no_gpu_can_be(monkeypatch):
-    from app import services
+    from app.services import runtime
 
     monkeypatch.setenv("ATTENTION_LENS_DEVICE", "cpu")
-    assert services._label_without_torch() == "CPU"
+    assert runtime._label_without_torch() == "CPU"
     monkeypatch.setenv("ATTENTION_LENS_DEVICE", "cuda")
-    assert services._label_without_torch() is None  # only torch can say whether that works
+    assert runtime._label_without_torch() is None  # only torch can say whether that works
 
 
 def test_the_label_is_the_devices_once_torch_has_chosen_it():
     from app import services
+    from app.services import runtime
     from models import registry
 
-    device, _ = services._resolve_device()
+    device, _ = runtime._resolve_device()
     assert services.device_label() == registry.device_label(device)
     assert services.warmed_up()

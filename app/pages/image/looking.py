@@ -8,23 +8,19 @@ import streamlit as st
 from app import services
 from app.charts import overlay
 from app.i18n import t
+from models.cards import ModelCard
 from models.results import VisualAttention
 
 
-def model_notes(card: dict) -> None:
+def model_notes(card: ModelCard) -> None:
     """A standing line on what the model was trained on (and how well it does on photos it never saw)."""
-    if card.get("task") == "caption":
+    if card.task == "caption":
         st.info(t("image.shapes_notice"), icon=":material/category:")
         return
-    lines = [t("image.aerial_hint")] if card.get("aerial_check") else []
-    val = card.get("metrics", {}).get("rsicd_val")
-    if val:
-        numbers = {
-            "n": val["n_images"],
-            "bleu4": val["bleu4"],
-            "cider": val["cider"],
-            "distinct": val["distinct_captions"],
-        }
+    lines = [t("image.aerial_hint")] if card.familiarity is not None else []
+    val = card.caption_scores
+    if val is not None:
+        numbers = {"n": val.n_images, "bleu4": val.bleu4, "cider": val.cider, "distinct": val.distinct_captions}
         lines.append(t("image.aerial_numbers", **numbers))
     if lines:
         st.caption(":material/satellite_alt: " + " ".join(lines))
@@ -43,21 +39,21 @@ def picture_notes(name: str, best: VisualAttention, image, photo: services.Galle
         )
 
 
-def _card_summary(card: dict) -> None:
-    deletion = card.get("deletion")
-    if deletion:
+def _card_summary(card: ModelCard) -> None:
+    deletion = card.deletion
+    if deletion is not None:
         st.caption(
             t(
                 "image.deletion_card",
-                share=deletion["attended_hurts_more"],
-                words=deletion["words"],
-                n=deletion["n_images"],
-                ratio=deletion["median_drop_ratio"],
+                share=deletion.attended_hurts_more,
+                words=deletion.words,
+                n=deletion.n_images,
+                ratio=deletion.median_drop_ratio,
             )
         )
 
 
-def deletion_view(name: str, card: dict, image, best: VisualAttention) -> None:
+def deletion_view(name: str, card: ModelCard, image, best: VisualAttention) -> None:
     """The deletion test for this picture, on request (it re-reads the picture about eleven times a word)."""
     st.markdown(t("image.deletion_intro"))
     _card_summary(card)

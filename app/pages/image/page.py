@@ -14,6 +14,7 @@ from app.logic import share
 from app.pages.image import acting, looking, picture, views
 from app.pages.image import quiz as quiz_view
 from app.ui import links
+from app.ui.tabs import lazy_tabs
 
 st.title(t("image.title"))
 st.write(t("image.intro"))
@@ -23,7 +24,7 @@ entries = services.image_models()
 if not entries:
     st.error(t("errors.no_models", task="caption"))
     st.stop()
-titles = {e.name: e.card.get("title", e.name) for e in entries}
+titles = {e.name: e.card.title for e in entries}
 most_pictures = max([len(services.gallery_scenes())] + [len(services.photo_gallery(e.name)[0]) for e in entries])
 link = links.Link("image", share.image_fields(tuple(titles), most_pictures))
 given = link.incoming()  # a shared link: the model, the gallery picture, the word, the beam width, the edit
@@ -81,7 +82,7 @@ with caption_slot:
     looking.picture_notes(name, best, chosen.image, chosen.photo)
 TABS = ("word", "grid", "beams", "looking", "whatif", "quiz", "numbers")
 # Only the open tab runs (each tab's work — a forced decode, a search tree, a quiz round — is paid when asked for).
-tabs = dict(zip(TABS, st.tabs([t(f"image.tab_{i}") for i in TABS], key="image_tab", on_change="rerun"), strict=True))
+tabs = lazy_tabs(TABS, "image_tab", lambda i: t(f"image.tab_{i}"))
 with tabs["word"]:
     if tabs["word"].open:
         views.word_view(best, hits, cmap, opacity)

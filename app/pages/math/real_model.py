@@ -134,11 +134,11 @@ def view_link(kind_of: dict[str, str]) -> links.Link:
 def draw(lang: str) -> None:
     """The whole tab: pick a date, a model and a step; query, scores, weights, context and the next token."""
     catalog = services.model_catalog("date")
-    entries = [e for e in catalog if e.kind == "seq2seq" and e.card["config"]["attention"] != "none"]
+    entries = [e for e in catalog if e.kind == "seq2seq" and e.card.has_attention]
     if not entries:
         st.error(t("errors.no_models", task="date"))
         return
-    kind_of = {e.name: e.card["config"]["attention"] for e in entries}
+    kind_of = {e.name: e.card.attention for e in entries}
     link = view_link(kind_of)
     slot = st.empty()  # the copy-link control
     st.write(t("math.model_intro"))

@@ -77,7 +77,7 @@ st.write(t("text.intro") if is_date else t("text.intro_translate"))
 
 entries = catalogs[task_key]
 names = model_names(task_key)
-attention_of = {e.name: e.card["config"]["attention"] for e in entries}
+attention_of = {e.name: e.card.attention for e in entries}
 attention_of.update({name: info["attention"] for name, info in (live_models if is_date else {}).items()})
 
 
