@@ -14,6 +14,7 @@ pickle disguised as a checkpoint is refused without running it; wrong-shape tens
 from __future__ import annotations
 
 import ast
+import importlib
 import io
 import re
 import tokenize
@@ -27,8 +28,6 @@ import torch
 from PIL import Image
 
 from app import services
-from app.charts import heatmap, overlay, reviews
-from app.ui import components
 from models import registry
 from models.results import Alignment
 from testkit.pictures import encode
@@ -377,18 +376,35 @@ def test_the_checker_accepts_escaped_text(source):
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 
 
+def module_of(function: str):
+    """The app's module that defines ``function`` (once), found by the scan: the checks below follow a builder
+    or a view wherever it moves."""
+    (file,) = [
+        file
+        for file, _, tree in FILES
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function
+    ]
+    return importlib.import_module(file.removesuffix(".py").removesuffix("/__init__").replace("/", "."))
+
+
+def call(function: str, *args, **kwargs):
+    return getattr(module_of(function), function)(*args, **kwargs)
+
+
 def built(text: str) -> dict[str, str]:
     """Every trusted builder's HTML, with ``text`` in every argument it escapes."""
+    weights = np.array([0.6, 0.4])
     return {
-        "word_chips_html": overlay.word_chips_html([text, "circle"], active=0, hits=[True, None]),
-        "tinted_tokens_html": heatmap.tinted_tokens_html([text, "a"], np.array([0.7, 0.3]), highlight=0),
-        "diff_html": components.diff_html(text, text[:5]),
-        "colorbar_html": overlay.colorbar_html("Blues", 0.5),  # its label is checked at the call site instead
-        "gauge_html": reviews.gauge_html(text, 0.9, 0.9, text, text),
-        "tinted_words_html": reviews.tinted_words_html(
-            [text, "good"], np.array([0.6, 0.4]), diverging=False, tips=[text, "x"], gap_before=1, gap_note=text
+        "word_chips_html": call("word_chips_html", [text, "circle"], active=0, hits=[True, None]),
+        "tinted_tokens_html": call("tinted_tokens_html", [text, "a"], weights, highlight=0),
+        "diff_html": call("diff_html", text, text[:5]),
+        "colorbar_html": call("colorbar_html", "Blues", 0.5),  # its label is checked at the call site instead
+        "gauge_html": call("gauge_html", text, 0.9, 0.9, text, text),
+        "tinted_words_html": call(
+            "tinted_words_html", [text, "good"], weights, diverging=False, tips=[text, "x"], gap_before=1, gap_note=text
         ),
-        "legend_html": reviews.legend_html(text, diverging=True, against=text, toward=text),
+        "legend_html": call("legend_html", text, diverging=True, against=text, toward=text),
     }
 
 
@@ -407,12 +423,13 @@ def test_html_builders_escape_the_text_they_are_given(name):
 def test_the_arguments_said_to_be_unescaped_really_are():
     """HTML_BUILDERS says which arguments the call site must make safe; a builder that starts escaping one
     should say so there (and then this fails)."""
-    assert PAYLOAD in overlay.colorbar_html("Blues", 0.5, label=PAYLOAD)
+    assert PAYLOAD in call("colorbar_html", "Blues", 0.5, label=PAYLOAD)
     assert HTML_BUILDERS["colorbar_html"] == [(2, "label")]
 
 
 def test_big_output_escapes_the_answer_and_the_note(monkeypatch):
     shown = []
+    components = module_of("big_output")
     monkeypatch.setattr(components.st, "markdown", lambda body, **kwargs: shown.append((body, kwargs)))
     components.big_output(PAYLOAD, note=PAYLOAD)
     ((body, kwargs),) = shown
@@ -422,6 +439,7 @@ def test_big_output_escapes_the_answer_and_the_note(monkeypatch):
 
 def test_one_decoding_step_escapes_user_tokens(monkeypatch):
     """The step view renders the input and output tokens as HTML: a typed tag must come out as text."""
+    components = module_of("_step_view")
     monkeypatch.setattr(components, "t", lambda key, **values: " ".join(f"{k}={v}" for k, v in values.items()))
 
     class Slot:
