@@ -33,7 +33,8 @@ from app.ui import links
 __all__ = ["page", "start_round_button"]
 
 STUDENT, JOINED, TEACHER, CLIENT = "class_student", "class_joined", "class_teacher", "class_client"
-POLL_S = 1.5  # how often a view asks the database whether the round moved
+POLL_S = 1.5  # how often the teacher's panel counts the answers (and sees a change made elsewhere)
+STUDENT_POLL_S = 2.0  # how often a phone redraws the round (a reveal reaches it within this)
 BUILTIN_STEPS = (0, 8, 6)  # the date example: the year's first digit, the day's, the month's
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
@@ -307,9 +308,10 @@ def _qr_png(link: str) -> bytes:
 
 def _join_box(code: str) -> None:
     link = _join_link(code)
-    st.markdown(t("class.join_at", code=" ".join([code[:3], code[3:]])))
+    st.markdown(t("class.join_at"))
+    st.markdown(f"# {code[:3]} {code[3:]}")  # six symbols of rounds.CODE_ALPHABET: nothing to escape
     st.image(_qr_png(link), width=260, caption=t("class.qr_caption"))
-    st.code(link, language=None)
+    st.code(link, language=None, wrap_lines=True)
     if "://localhost" in link or "://127." in link:
         st.caption(t("class.localhost_note"))
 
@@ -427,13 +429,19 @@ def _student(db: ClassStore, code: str, given_id: str | None) -> None:
             return
         st.session_state[JOINED] = code
     student = _student_id(given_id)
+    # The round redraws itself on a timer, as a fragment: a reveal on the projector reaches the phone within
+    # STUDENT_POLL_S, and a tap reruns only the round (never the whole app, whose page settings would open the
+    # sidebar again on some phones).
+    st.fragment(_student_round, run_every=STUDENT_POLL_S)(db, code, student)
+
+
+def _student_round(db: ClassStore, code: str, student: str) -> None:
     try:
         state = db.state(code)
         question = db.question(code, state.position)
     except StoreError as err:
         _error(err)
         return
-    st.fragment(_watch, run_every=POLL_S)(db, code, state.revision)
     st.caption(t("class.joined", code=code, n=state.position + 1, total=state.questions))
     if state.phase == "closed":
         _finished(db, code, student, state)
@@ -453,15 +461,6 @@ def _student(db: ClassStore, code: str, given_id: str | None) -> None:
         _error(err)
         return
     _reveal(question, results, key=f"class_student_{state.position}")
-
-
-def _watch(db: ClassStore, code: str, revision: int) -> None:
-    """Rerun the student's view when the teacher revealed, moved or closed (any replica, any process)."""
-    try:
-        if db.state(code).revision != revision:
-            st.rerun()
-    except StoreError:
-        st.rerun()
 
 
 def _send(db: ClassStore, code: str, student: str, position: int, value: object) -> None:
