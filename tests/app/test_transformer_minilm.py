@@ -36,7 +36,7 @@ def test_a_typed_sentence_in_every_view(view):
     assert_clean(at)
     assert at.get("plotly_chart") or at.get("arrow_vega_lite_chart") or at.table
     if view == "steps":
-        assert any("row of the map" in s.value for s in at.success)
+        assert any("of this head's map" in s.value for s in at.success)
 
 
 def test_show_me_a_head_opens_the_strongest_one():

@@ -25,7 +25,7 @@ def test_the_picker_a_typed_sentence_and_the_seven_steps(page):
     grid(page).wait_for()
     assert "minilm" in page.url
     page.get_by_role("radio", name="The seven steps").click()
-    page.get_by_text("These are the row of the map this head draws").wait_for()
+    page.get_by_text("These weights are row").wait_for()
     page.get_by_text("⑦ Into the layer").wait_for()
     wait_until_idle(page)
     assert_no_exception(page)

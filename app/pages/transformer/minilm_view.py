@@ -80,6 +80,12 @@ def _use_pair() -> None:
         st.session_state["ml_text"], st.session_state["ml_pair"] = PAIRS[picked]
 
 
+def _mode_changed() -> None:
+    """Two sentences: an example's first sentence goes with its pair (a typed one stays)."""
+    if st.session_state.get("ml_mode") == "two" and st.session_state.get("ml_text") in EXAMPLES:
+        st.session_state["ml_text"], st.session_state["ml_pair"] = PAIRS[0]
+
+
 def inputs(lang: str) -> tuple[str, str | None]:
     """The sentence box (and the second sentence's), with examples: (text, pair or None)."""
     st.session_state.setdefault("ml_mode", "one")
@@ -89,6 +95,7 @@ def inputs(lang: str) -> tuple[str, str | None]:
         required=True,
         key="ml_mode",
         format_func=lambda m: t(f"minilm.mode_{m}", lang=lang),
+        on_change=_mode_changed,
     )
     st.session_state.setdefault("ml_text", EXAMPLES[0])
     typed = st.text_input(
@@ -101,7 +108,7 @@ def inputs(lang: str) -> tuple[str, str | None]:
             t("minilm.pair_label"), key="ml_pair", max_chars=sa.MAX_SENTENCE_CHARS, placeholder=t("minilm.placeholder")
         )
         st.pills(
-            t("minilm.examples"),
+            t("minilm.pair_examples"),
             range(len(PAIRS)),
             key="ml_pair_example",
             on_change=_use_pair,
@@ -125,7 +132,7 @@ def selectors(result: SelfAttention, *, head: bool = True, token: bool = False, 
     layer = cols[0].selectbox(t("tf.layer"), range(LAYERS), key="ml_layer", format_func=lambda i: f"{i + 1}")
     picked_head = None
     if head:
-        st.session_state.setdefault("ml_head", 0)
+        st.session_state.setdefault("ml_head", 2)  # layer 1, head 3 looks at the previous token
         options = [*range(HEADS), "avg"] if average else list(range(HEADS))
         picked_head = cols[1].selectbox(
             t("tf.head"),
@@ -158,7 +165,7 @@ def grid_view(result: SelfAttention) -> None:
     st.caption(t("minilm.grid_note"))
     if len(result.tokens) > sa_charts.THUMB_CELLS:
         st.caption(t("minilm.grid_pooled", n=len(result.tokens), cells=sa_charts.THUMB_CELLS))
-    head = st.session_state.get("ml_head", 0)
+    head = st.session_state.get("ml_head", 2)
     selected = (st.session_state.get("ml_layer", 0), head if isinstance(head, int) else 0)
     fig = sa_charts.head_grid(
         result.maps, result.tokens, layer_label=t("tf.layer_n"), head_label=t("minilm.head_short"), selected=selected
@@ -282,43 +289,45 @@ def patterns_view(result: SelfAttention, text: str, lang: str) -> None:
             disabled=bool(np.all(np.isnan(patterns[p]))),
             width="stretch",
         )
-    rows = []
+    best_rows = []
     for p in sa.PATTERNS:
-        for layer in range(LAYERS):
-            for head in range(HEADS):
-                if not np.isnan(patterns[p][layer, head]):
-                    rows.append((t(f"minilm.pattern_{p}"), layer + 1, head + 1, float(patterns[p][layer, head])))
-    frame = pd.DataFrame(rows, columns=[t("minilm.col_pattern"), t("tf.layer"), t("tf.head"), t("minilm.col_share")])
-    frame = frame.sort_values(t("minilm.col_share"), ascending=False).head(TOP)
-    st.subheader(t("minilm.ranked_title", n=TOP))
-    components.big_table(frame, digits=3)
+        if not np.all(np.isnan(patterns[p])):
+            layer, head = np.unravel_index(int(np.nanargmax(patterns[p])), patterns[p].shape)
+            best_rows.append((t(f"minilm.pattern_{p}"), layer + 1, head + 1, float(patterns[p][layer, head])))
+    columns = [t("minilm.col_pattern"), t("tf.layer"), t("tf.head"), t("minilm.col_share")]
+    best = pd.DataFrame(best_rows, columns=columns).sort_values(columns[-1], ascending=False)
+    best.index = range(1, len(best) + 1)  # the rank
+    st.subheader(t("minilm.best_title"))
+    components.big_table(best.reset_index(names="#"), digits=3)
+    if not np.all(np.isnan(shares)):
+        order = np.argsort(np.nan_to_num(shares, nan=-1.0), axis=None)[::-1][:TOP]
+        ranked = pd.DataFrame(
+            [(i + 1, int(k) // HEADS + 1, int(k) % HEADS + 1, float(shares.flat[k])) for i, k in enumerate(order)],
+            columns=["#", t("tf.layer"), t("tf.head"), t("minilm.col_share")],
+        )
+        st.subheader(t("minilm.ranked_title", n=TOP, pattern=t(f"minilm.pattern_{pattern}")))
+        components.big_table(ranked, digits=3)
 
 
 def pair_view(result: SelfAttention, text: str, pair: str) -> None:
     """Two sentences across [SEP]: how much each head looks across, the model's similarity beside it."""
     similarity = sa.sentence_similarity(text, pair)
     across = sa.pair_patterns(text, pair)
-    left, right = st.columns([1, 3], gap="large")
-    with left:
-        st.metric(t("minilm.similarity"), f"{similarity:.3f}")
-        st.caption(t("minilm.similarity_note"))
-        layer, head = np.unravel_index(int(np.argmax(across)), across.shape)
-        st.metric(
-            t("minilm.most_across"),
-            f"{across[layer, head]:.0%}",
-            t("minilm.head_title", layer=layer + 1, head=head + 1),
-            delta_color="off",
-        )
-    with right:
-        fig = sa_charts.share_grid(
-            across,
-            title=t("minilm.across_title"),
-            layer_label=t("tf.layer_n"),
-            head_label=t("minilm.head_short"),
-            hover=t("minilm.share_hover"),
-            selected=(int(layer), int(head)),
-        )
-        st.plotly_chart(fig, key="ml_across", config=theme.png_config("minilm-across"), width="stretch")
+    layer, head = np.unravel_index(int(np.argmax(across)), across.shape)
+    left, right = st.columns(2, gap="large")
+    left.metric(t("minilm.similarity"), f"{similarity:.3f}")
+    left.caption(t("minilm.similarity_note"))
+    right.metric(t("minilm.most_across"), f"{across[layer, head]:.0%}")
+    right.caption(t("minilm.head_title", layer=layer + 1, head=head + 1))
+    fig = sa_charts.share_grid(
+        across,
+        title=t("minilm.across_title"),
+        layer_label=t("tf.layer_n"),
+        head_label=t("minilm.head_short"),
+        hover=t("minilm.share_hover"),
+        selected=(int(layer), int(head)),
+    )
+    st.plotly_chart(fig, key="ml_across", config=theme.png_config("minilm-across"), width="stretch")
     w = result.maps[layer, head]
     fig = charts.single_map(
         w,

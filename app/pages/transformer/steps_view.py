@@ -16,7 +16,7 @@ from app.i18n import t
 from app.ui.components import big_table
 from models.results import HeadSteps, SelfAttention
 
-SHOWN_DIMS = 8  # coordinates of a vector listed on the page (all of them are in the download)
+SHOWN_DIMS = 6  # coordinates of a vector listed on the page (all of them are in the download)
 ROWS = 24  # tokens listed in a table before it scrolls
 
 
@@ -66,10 +66,12 @@ def draw(steps: HeadSteps, result: SelfAttention) -> None:
                 ]
             ),
             digits=4,
+            narrow=True,
+            labels=True,
         )
     else:
         st.latex(rf"\mathbf{{x}}_i = \text{{{t('minilm.layer_output', layer=steps.layer)}}}")
-        big_table(pd.DataFrame([vector_row(steps.inputs[i], t("minilm.row_x"))]), digits=4)
+        big_table(pd.DataFrame([vector_row(steps.inputs[i], t("minilm.row_x"))]), digits=4, narrow=True, labels=True)
     st.caption(t("minilm.step1_note", d=steps.inputs.shape[1]))
 
     st.subheader(t("minilm.step2_title"))
@@ -86,6 +88,8 @@ def draw(steps: HeadSteps, result: SelfAttention) -> None:
             ]
         ),
         digits=4,
+        narrow=True,
+        labels=True,
     )
     st.download_button(
         t("minilm.download_vectors"),
@@ -108,6 +112,12 @@ def draw(steps: HeadSteps, result: SelfAttention) -> None:
 
     st.subheader(t("minilm.step4_title"))
     st.latex(rf"\tilde s_j = s_j / \sqrt{{{d_k}}} = s_j / {np.sqrt(d_k):.3f}")
+    st.altair_chart(
+        math_charts.score_bars(
+            steps.tokens, steps.scaled, x_title=t("tf.keys_axis"), y_title=f"q·k / √{d_k}", values=T <= 24, height=220
+        ),
+        width="stretch",
+    )
     st.caption(t("minilm.step4_note"))
 
     st.subheader(t("minilm.step5_title"))
@@ -122,6 +132,7 @@ def draw(steps: HeadSteps, result: SelfAttention) -> None:
     st.success(
         t(
             "minilm.same_as_map",
+            row=i + 1,
             diff=f"{float(np.abs(row - steps.weights).max()):.1e}",
             total=f"{steps.weights.sum():.4f}",
         ),
@@ -148,5 +159,5 @@ def draw(steps: HeadSteps, result: SelfAttention) -> None:
 
     st.subheader(t("minilm.step7_title"))
     st.latex(r"\mathbf{z}_i W_O^{(" + str(steps.head + 1) + r")} \in \mathbb{R}^{" + str(steps.projected.size) + "}")
-    big_table(pd.DataFrame([vector_row(steps.projected, t("minilm.row_head_out"))]), digits=4)
+    big_table(pd.DataFrame([vector_row(steps.projected, t("minilm.row_head_out"))]), digits=4, narrow=True, labels=True)
     st.caption(t("minilm.step7_note"))
