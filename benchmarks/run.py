@@ -30,7 +30,7 @@ from benchmarks.common import Options, Row, Skipped, default_devices, fmt_value,
 HERE = Path(__file__).resolve().parent
 BEGIN, END = "<!-- results: written by make bench -->", "<!-- /results -->"
 # The order of the table; a new bench_<name>.py not listed here comes last.
-ORDER = ["startup", "text", "translate", "image", "training", "browser", "selfattention", "load", "live"]
+ORDER = ["startup", "text", "translate", "image", "training", "browser", "selfattention", "load", "class", "live"]
 
 
 def available() -> list[str]:
