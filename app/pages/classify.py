@@ -3,6 +3,7 @@ the attention that pooled it or by Integrated Gradients, and three tests of whet
 decision (Jain & Wallace 2019, "Attention is not Explanation"; Wiegreffe & Pinter 2019, "Attention is not not
 Explanation")."""
 
+import functools
 from dataclasses import asdict, dataclass
 
 import streamlit as st
@@ -14,7 +15,7 @@ from app.logic import share
 from app.logic.examples import REVIEW_EXAMPLES
 from app.ui import components, links, presenter
 from app.ui.tabs import lazy_tabs
-from models.cards import Explanations
+from models.cards import Explanations, ModelCard
 from models.results import Classification
 
 lang = current_language()  # format_funcs may be called after the run (AppTest): fix the language now
@@ -25,16 +26,12 @@ if not entries:
     st.stop()
 cards = {e.name: e.card for e in entries}
 names = list(cards)
-attention_models = [n for n in names if cards[n].has_attention]
 
 
-def language_of(name: str) -> str:
-    return cards[name].language
-
-
-def default_model() -> str:
+def default_model(cards: dict[str, ModelCard], lang: str) -> str:
     """An attention model in the reader's language if there is one, else the first attention model."""
-    return next((n for n in attention_models if language_of(n) == lang), (attention_models or names)[0])
+    attention_models = [n for n, card in cards.items() if card.has_attention]
+    return next((n for n in attention_models if cards[n].language == lang), (attention_models or list(cards))[0])
 
 
 def short(text: str, limit: int = 24) -> str:
@@ -53,7 +50,7 @@ if "model" in given:
 if "view" in given:
     st.session_state["classify_view"] = given["view"]
 if st.session_state.get("classify_model") not in names:
-    st.session_state["classify_model"] = default_model()
+    st.session_state["classify_model"] = default_model(cards, lang)
 head, share_slot = st.columns([3, 1], vertical_alignment="center")
 head.title(t("classify.title"))
 share_slot = share_slot.empty()  # drawn again once the whole view is known (one popover, replaced)
@@ -61,7 +58,7 @@ st.caption(t("classify.intro"))
 left, right = st.columns([3, 2], gap="large")
 with right:
     name = st.selectbox(t("classify.model_label"), names, key="classify_model", format_func=lambda n: cards[n].title)
-    language = language_of(name)
+    language = cards[name].language
     gauge_slot = st.empty()
 examples = REVIEW_EXAMPLES.get(language, [])
 input_key = f"classify_text_{language}"  # each language keeps its own text
@@ -94,15 +91,15 @@ def problem_message(problem: services.InputProblem) -> str:
     return problem.message
 
 
-def offer_other_model(problem: services.InputProblem, language: str, typed: str) -> None:
+def offer_other_model(problem: services.InputProblem, language: str, typed: str, cards: dict[str, ModelCard]) -> None:
     """Under "a language the model never saw": a button for an attention model in another language, with the
     review ``typed`` carried over."""
-    other = next((n for n in attention_models if language_of(n) != language), None)
+    other = next((n for n, card in cards.items() if card.has_attention and card.language != language), None)
     if problem.kind.value != "unseen_language" or other is None:
         return
 
     def switch() -> None:
-        st.session_state[f"classify_text_{language_of(other)}"] = typed
+        st.session_state[f"classify_text_{cards[other].language}"] = typed
         st.session_state["classify_model"] = other
 
     st.button(t("classify.use_other", title=cards[other].title), key="classify_other", on_click=switch)
@@ -112,7 +109,7 @@ problem = services.check_review(model, text, language)
 if problem is not None:
     services.show_problem(problem, problem_message(problem))
     if problem.level != "warning":
-        offer_other_model(problem, language, typed)
+        offer_other_model(problem, language, typed, cards)
         st.stop()
 result = services.classify_review(name, text)
 labels = [t(f"classify.label_{label}") for label in result.labels]
@@ -199,6 +196,10 @@ def ig_view(review: Review, font_rem: float) -> None:
         st.caption(t("classify.ig_complete", gap=gap))
 
 
+def _view_label(view: str, lang: str) -> str:
+    return t(f"classify.view_{view}", lang=lang)
+
+
 def view_picker(review: Review) -> str:
     """Under the gauge: tint by attention, by IG, or both side by side (the baseline has only IG)."""
     if not review.result.has_attention:
@@ -209,7 +210,7 @@ def view_picker(review: Review) -> str:
         list(VIEWS),
         key="classify_view",
         required=True,
-        format_func=lambda v: t(f"classify.view_{v}", lang=lang),
+        format_func=functools.partial(_view_label, lang=current_language()),
     )
 
 

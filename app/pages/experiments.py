@@ -32,6 +32,7 @@ def results_view(results: dict, names: dict[str, str], metric_slot) -> None:
 
     ``metric_slot``: where the accuracy choice goes (beside the task, so that the chart starts higher).
     """
+    lang = current_language()  # format_funcs may be called after the run (AppTest): fix the language now
     entries = results["models"]
     train_max = max(e["train_lengths"][1] for e in entries.values())
     metric = metric_slot.radio(
@@ -131,6 +132,7 @@ else:
 
 def live_controls(trainer: live.LiveTrainer) -> bool:
     """Task, attention and budget pickers, and the start and stop buttons; whether a run is going on."""
+    lang = current_language()
     c1, c2, c3 = st.columns(3)
     live_task = c1.selectbox(
         t("exp.live_task"),
@@ -233,7 +235,7 @@ running = live_controls(trainer)
 
 
 @st.fragment(run_every=1.0 if running else None)
-def live_panel() -> None:
+def live_panel(trainer: live.LiveTrainer) -> None:
     """Redrawn every second while a run goes on: progress, curves, and the model when it is ready."""
     run = trainer.snapshot()
     if run.status == "idle":
@@ -246,5 +248,5 @@ def live_panel() -> None:
         st.rerun()  # the whole page: collect the model into this session
 
 
-live_panel()
+live_panel(trainer)
 live_models_view()
