@@ -73,3 +73,12 @@ def test_bad_input_is_a_message(text, kind):
 def test_korean():
     at = open_minilm(lang="ko")
     assert "셀프 어텐션" in at.title[0].value
+
+
+def test_the_date_encoder_grid_is_drawn_from_the_same_result_type():
+    at = open_app("transformer")
+    at.segmented_control(key="tf_kind").set_value("encoder_self").run()
+    at.session_state["tf_tab"] = "All heads"
+    at.run()
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 1

@@ -10,11 +10,13 @@ import numpy as np
 import streamlit as st
 
 from app import services
+from app.charts import self_attention as sa_charts
 from app.charts import theme
 from app.charts import transformer_charts as charts
 from app.i18n import t
 from app.logic import share
 from app.logic.examples import DATE_EXAMPLES
+from app.services import selfattention
 from app.ui import components, links, presenter
 
 TAB_IDS = share.TF_TABS  # one, grid, lines, compare
@@ -223,9 +225,15 @@ def draw(share_slot, lang: str) -> None:
     with tab_grid:
         if tab_grid.open:
             st.caption(t("tf.grid_note", layers=L, heads=H))
-            grid = charts.heads_grid(
-                maps, queries, keys, causal=causal, layer_label=t("tf.layer_n"), head_label=t("tf.head_n")
-            )
+            if kind == "encoder_self":  # the encoder's SelfAttention, drawn as MiniLM's grid is
+                encoder = selfattention.date_self_attention(name, text)
+                grid = sa_charts.head_grid(
+                    encoder.maps, encoder.tokens, layer_label=t("tf.layer_n"), head_label=t("tf.head_n")
+                )
+            else:
+                grid = charts.heads_grid(
+                    maps, queries, keys, causal=causal, layer_label=t("tf.layer_n"), head_label=t("tf.head_n")
+                )
             st.plotly_chart(grid, key="tf_grid", config=theme.png_config("transformer-heads"), width="stretch")
     with tab_lines:
         if tab_lines.open:
