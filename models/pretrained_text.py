@@ -127,7 +127,7 @@ class MiniLM:
         self.layers, self.heads = cfg.num_hidden_layers, cfg.num_attention_heads
         self.d_model = cfg.hidden_size
         self.d_k = cfg.hidden_size // cfg.num_attention_heads
-        self._lock = threading.Lock()  # the tokenizer's truncation settings are shared state in Rust
+        self._lock = threading.RLock()  # the tokenizer's truncation settings are shared state: one call at a time
 
     @property
     def device(self) -> torch.device:
@@ -137,7 +137,8 @@ class MiniLM:
 
     def tokenize(self, text: str) -> list[str]:
         """The word pieces of ``text`` (no special tokens, no cut): "Unbelievably" -> un ##bel ##ie ##va ##bly."""
-        return self.tokenizer.tokenize(text)
+        with self._lock:
+            return self.tokenizer.tokenize(text)
 
     def check_input(self, text: str, pair: str | None = None) -> InputCheck | None:
         """None when ``text`` (and ``pair``) can be read whole; else EMPTY, NO_WORDS, or TOO_LONG_PIECES
@@ -159,7 +160,7 @@ class MiniLM:
         )
         words = [w for w, _ in pre]
         unk = self.tokenizer.unk_token
-        return [w for w in words if self.tokenizer.tokenize(w) == [unk]]
+        return [w for w in words if self.tokenize(w) == [unk]]
 
     def _encode(self, text: str, pair: str | None = None) -> _Encoded:
         with self._lock:
