@@ -212,6 +212,9 @@ def store_weights(name_or_path: str | Path, dtype: str = "float16", directory: s
     rest of the card is left as it is. Returns the weights' path."""
     weights_path, card_path = _paths(name_or_path, Path(directory) if directory else None)
     card = read_card(card_path)
+    text = card_path.read_text(encoding="utf-8")  # written back in its own layout: indent, final newline
+    second = text.split("\n", 2)[1] if text.count("\n") > 1 else ""
+    indent, end = (len(second) - len(second.lstrip(" "))) or 2, "\n" if text.endswith("\n") else ""
     with safe_open(str(weights_path), "pt") as f:
         metadata = f.metadata()
     tensors = _stored(load_file(str(weights_path)), dtype, weights_path.name)
@@ -225,7 +228,7 @@ def store_weights(name_or_path: str | Path, dtype: str = "float16", directory: s
         "bytes": weights_path.stat().st_size,
         "dtype": dtype,
     }
-    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    card_path.write_text(json.dumps(card, indent=indent, ensure_ascii=False) + end, encoding="utf-8")
     return weights_path
 
 
