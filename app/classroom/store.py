@@ -461,16 +461,19 @@ class ClassStore:
         now = time.time() if now is None else now
         with self._read() as conn:
             row = self._round(conn, code, now)
-            key = (row["id"], int(position))
-            with self._lock:
-                if key in self._questions:
-                    self._questions.move_to_end(key)
-                    return self._questions[key]
-            body = conn.execute(
-                select(questions_table.c.body).where(
-                    questions_table.c.round_id == row["id"], questions_table.c.position == int(position)
-                )
-            ).scalar()
+            return self._question(conn, row["id"], int(position), code)
+
+    def _question(self, conn, round_id: int, position: int, code: str) -> Question:
+        key = (round_id, position)
+        with self._lock:
+            if key in self._questions:
+                self._questions.move_to_end(key)
+                return self._questions[key]
+        body = conn.execute(
+            select(questions_table.c.body).where(
+                questions_table.c.round_id == round_id, questions_table.c.position == position
+            )
+        ).scalar()
         if body is None:
             raise NotFound(f"round {code} has no question {position + 1}")
         question = Question.from_json(body)
@@ -479,6 +482,26 @@ class ClassStore:
             while len(self._questions) > 256:
                 self._questions.popitem(last=False)
         return question
+
+    def student_view(
+        self, code: str, student: str, now: float | None = None
+    ) -> tuple[RoundState, Question, Result | None]:
+        """What a phone draws, in one read: the round's state, the question shown, and this student's answer
+        to it (None). Three small queries (the question itself is parsed once per process)."""
+        now = time.time() if now is None else now
+        with self._read() as conn:
+            row = self._round(conn, code, now)
+            state = self._state(row, self._count_questions(conn, row["id"]))
+            question = self._question(conn, row["id"], state.position, code)
+            found = conn.execute(
+                select(answers_table.c.answer, answers_table.c.points).where(
+                    answers_table.c.round_id == row["id"],
+                    answers_table.c.position == state.position,
+                    answers_table.c.student == str(student),
+                )
+            ).first()
+        mine = None if found is None else Result(rounds.parse_answer(question, found.answer), found.points)
+        return state, question, mine
 
     def join(self, code: str, clients: Sequence[str], now: float | None = None) -> RoundState:
         """A student's join with ``code``: the round's state. A wrong code counts against each of ``clients``

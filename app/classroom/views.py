@@ -437,8 +437,7 @@ def _student(db: ClassStore, code: str, given_id: str | None) -> None:
 
 def _student_round(db: ClassStore, code: str, student: str) -> None:
     try:
-        state = db.state(code)
-        question = db.question(code, state.position)
+        state, question, mine = db.student_view(code, student)
     except StoreError as err:
         _error(err)
         return
@@ -447,7 +446,6 @@ def _student_round(db: ClassStore, code: str, student: str) -> None:
         _finished(db, code, student, state)
         return
     _prompt(question, big=False)
-    mine = db.my_answer(code, student, state.position)
     if state.phase == "ask":
         _answer_input(db, code, student, state, question, mine)
         return
@@ -511,8 +509,7 @@ def _answer_input(
             on_click=lambda: _send(db, code, student, state.position, picked),
             width="stretch",
         )
-    mine = db.my_answer(code, student, state.position)
-    if mine is not None:
+    if mine is not None:  # read after the tap's callback ran: the answer just sent
         if question.kind == "text":
             picked = _md(charts.theme.show_token(question.tokens[mine.answer]))
         else:

@@ -180,3 +180,28 @@ def test_the_ask_the_class_button_starts_a_round_on_the_projector(db_url):
     db = ClassStore(db_url)
     assert db.is_teacher(code, token) and db.question(code, 0).asked == "y"
     assert [b for b in at.button if b.key == "class_reveal"]  # the teacher's view
+
+
+def test_a_picture_round_takes_a_region_and_reveals_both_maps(db_url):
+    teacher = open_class()
+    teacher.button(key="class_start_picture").click().run(timeout=180)
+    assert_clean(teacher)
+    code = one(teacher.query_params["code"])
+    question = ClassStore(db_url).question(code, 0)
+    assert question.kind == "image" and question.attention.ndim == 2
+    student = open_class({"code": code})
+    assert_clean(student)
+    send = next(b for b in student.button if str(b.key).endswith("_send"))
+    assert send.disabled  # nothing picked yet
+    row, col = divmod(int(question.attention.argmax()), question.attention.shape[1])
+    student.pills(key=send.key.replace("_send", "_row")).set_value(row)
+    student.pills(key=send.key.replace("_send", "_col")).set_value(col).run()
+    next(b for b in student.button if str(b.key).endswith("_send")).click().run()
+    assert_clean(student)
+    assert student.success, texts(student)
+    teacher.run()
+    teacher.button(key="class_reveal").click().run()
+    assert_clean(teacher)
+    assert len(teacher.get("image")) >= 3  # the QR code, the model's map, the class's map
+    student.run()
+    assert t("class.right", lang="en", picked=f"{chr(65 + col)}{row + 1}", points=2) in texts(student)

@@ -260,3 +260,15 @@ def test_answers_from_several_processes_at_once_each_count_once(url):
     assert len(results) == db.count(code, 0) == 100
     assert all(r.answer == 8 and r.points == 2 for r in results)
     db.dispose()
+
+
+def test_a_phones_view_is_the_state_the_question_and_its_own_answer(db):
+    code, token = db.create_round([question(0), question(3)], now=T0)
+    student = rounds.new_student_id()
+    state, asked, mine = db.student_view(code, student, now=T0)
+    assert (state.position, state.phase, asked.asked, mine) == (0, "ask", "1", None)
+    db.answer(code, student, 0, 8, now=T0)
+    assert db.student_view(code, student, now=T0)[2] == store.Result(8, 2)
+    db.goto(code, token, 1, now=T0)
+    state, asked, mine = db.student_view(code, student, now=T0)
+    assert (state.position, asked.asked, mine) == (1, "4", None)
