@@ -43,7 +43,7 @@ def head_grid(
 ) -> go.Figure:
     """Every head of every layer at once (rows: layers, columns: heads), on one 0–1 scale. maps: (L, H, T, T).
 
-    Inputs longer than ``THUMB_CELLS`` are pooled into blocks (hover then names only the layer and head).
+    Inputs longer than ``THUMB_CELLS`` are pooled into blocks (hover then shows only the weight).
     ``selected`` (layer, head) is outlined.
     """
     L, H, T, _ = maps.shape
@@ -68,24 +68,7 @@ def head_grid(
     else:
         trace["hovertemplate"] = "%{z:.3f}"
     fig = go.Figure(go.Heatmap(**trace, name=""))
-    centre = (n - 1) / 2
-    fig.update_xaxes(
-        tickvals=[h * step + centre for h in range(H)],
-        ticktext=[head_label.format(n=h + 1) for h in range(H)],
-        side="top",
-        showgrid=False,
-        zeroline=False,
-        tickfont={"size": theme.TICK_FONT_SIZE - 4},
-    )
-    fig.update_yaxes(
-        tickvals=[layer * step + centre for layer in range(L)],
-        ticktext=[layer_label.format(n=layer + 1) for layer in range(L)],
-        autorange="reversed",
-        showgrid=False,
-        zeroline=False,
-        scaleanchor="x",
-        tickfont={"size": theme.TICK_FONT_SIZE - 4},
-    )
+    _grid_axes(fig, L, H, n, step, layer_label, head_label)
     if selected is not None:
         layer, head = selected
         fig.add_shape(
@@ -105,12 +88,52 @@ def head_grid(
     return fig
 
 
+def _grid_axes(fig: go.Figure, L: int, H: int, n: int, step: int, layer_label: str, head_label: str) -> None:
+    """Head names across the top and layer names down the side, one at the middle of each thumbnail."""
+    centre = (n - 1) / 2
+    fig.update_xaxes(
+        tickvals=[h * step + centre for h in range(H)],
+        ticktext=[head_label.format(n=h + 1) for h in range(H)],
+        side="top",
+        showgrid=False,
+        zeroline=False,
+        tickfont={"size": theme.TICK_FONT_SIZE - 4},
+    )
+    fig.update_yaxes(
+        tickvals=[layer * step + centre for layer in range(L)],
+        ticktext=[layer_label.format(n=layer + 1) for layer in range(L)],
+        autorange="reversed",
+        showgrid=False,
+        zeroline=False,
+        scaleanchor="x",
+        tickfont={"size": theme.TICK_FONT_SIZE - 4},
+    )
+
+
 def _grid_hover(L: int, H: int, n: int, step: int, labels: list[str], hover: str) -> np.ndarray:
     """The hover text of every cell of the mosaic ("query → key"), blank between thumbnails: one thumbnail's
     token pairs, tiled (the axes name the layer and the head)."""
     pair = np.full((step, step), "", dtype=object)
     pair[:n, :n] = [[hover.format(q=labels[i], k=labels[j]) for j in range(n)] for i in range(n)]
     return np.tile(pair, (L, H))[:-1, :-1]
+
+
+def _share_hover(shares: np.ndarray, layer_label: str, head_label: str, hover: str) -> list[list[str]]:
+    """The hover text of each head's cell ("—" where the share is not defined)."""
+    L, H = shares.shape
+    return [
+        [
+            "—"
+            if np.isnan(shares[layer, head])
+            else hover.format(
+                layer=layer_label.format(n=layer + 1),
+                head=head_label.format(n=head + 1),
+                share=float(shares[layer, head]),
+            )
+            for head in range(H)
+        ]
+        for layer in range(L)
+    ]
 
 
 def share_grid(
@@ -126,19 +149,7 @@ def share_grid(
     each cell. shares: (L, H)."""
     L, H = shares.shape
     text = [["" if np.isnan(v) else f"{v:.2f}" for v in row] for row in shares]
-    custom = [
-        [
-            "—"
-            if np.isnan(shares[layer, head])
-            else hover.format(
-                layer=layer_label.format(n=layer + 1),
-                head=head_label.format(n=head + 1),
-                share=float(shares[layer, head]),
-            )
-            for head in range(H)
-        ]
-        for layer in range(L)
-    ]
+    custom = _share_hover(shares, layer_label, head_label, hover)
     fig = go.Figure(
         go.Heatmap(
             z=shares,

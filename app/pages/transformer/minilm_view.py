@@ -243,6 +243,29 @@ def _show_head(pattern: str, patterns: dict[str, np.ndarray]) -> None:
     st.session_state["ml_view"] = "one"
 
 
+def pattern_tables(patterns: dict[str, np.ndarray], pattern: str) -> None:
+    """The strongest head for each pattern, and the heads ranked on the chosen one."""
+    shares = patterns[pattern]
+    best_rows = []
+    for p in sa.PATTERNS:
+        if not np.all(np.isnan(patterns[p])):
+            layer, head = np.unravel_index(int(np.nanargmax(patterns[p])), patterns[p].shape)
+            best_rows.append((t(f"minilm.pattern_{p}"), layer + 1, head + 1, float(patterns[p][layer, head])))
+    columns = [t("minilm.col_pattern"), t("tf.layer"), t("tf.head"), t("minilm.col_share")]
+    best = pd.DataFrame(best_rows, columns=columns).sort_values(columns[-1], ascending=False)
+    best.index = range(1, len(best) + 1)  # the rank
+    st.subheader(t("minilm.best_title"))
+    components.big_table(best.reset_index(names="#"), digits=3)
+    if not np.all(np.isnan(shares)):
+        order = np.argsort(np.nan_to_num(shares, nan=-1.0), axis=None)[::-1][:TOP]
+        ranked = pd.DataFrame(
+            [(i + 1, int(k) // HEADS + 1, int(k) % HEADS + 1, float(shares.flat[k])) for i, k in enumerate(order)],
+            columns=["#", t("tf.layer"), t("tf.head"), t("minilm.col_share")],
+        )
+        st.subheader(t("minilm.ranked_title", n=TOP, pattern=t(f"minilm.pattern_{pattern}")))
+        components.big_table(ranked, digits=3)
+
+
 def patterns_view(result: SelfAttention, text: str, lang: str) -> None:
     """For every head, the share of its attention on the previous token, the next, [CLS], [SEP], ...: a ranked
     table and a coloured grid, on this sentence or on the examples; a button opens the strongest head."""
@@ -289,24 +312,7 @@ def patterns_view(result: SelfAttention, text: str, lang: str) -> None:
             disabled=bool(np.all(np.isnan(patterns[p]))),
             width="stretch",
         )
-    best_rows = []
-    for p in sa.PATTERNS:
-        if not np.all(np.isnan(patterns[p])):
-            layer, head = np.unravel_index(int(np.nanargmax(patterns[p])), patterns[p].shape)
-            best_rows.append((t(f"minilm.pattern_{p}"), layer + 1, head + 1, float(patterns[p][layer, head])))
-    columns = [t("minilm.col_pattern"), t("tf.layer"), t("tf.head"), t("minilm.col_share")]
-    best = pd.DataFrame(best_rows, columns=columns).sort_values(columns[-1], ascending=False)
-    best.index = range(1, len(best) + 1)  # the rank
-    st.subheader(t("minilm.best_title"))
-    components.big_table(best.reset_index(names="#"), digits=3)
-    if not np.all(np.isnan(shares)):
-        order = np.argsort(np.nan_to_num(shares, nan=-1.0), axis=None)[::-1][:TOP]
-        ranked = pd.DataFrame(
-            [(i + 1, int(k) // HEADS + 1, int(k) % HEADS + 1, float(shares.flat[k])) for i, k in enumerate(order)],
-            columns=["#", t("tf.layer"), t("tf.head"), t("minilm.col_share")],
-        )
-        st.subheader(t("minilm.ranked_title", n=TOP, pattern=t(f"minilm.pattern_{pattern}")))
-        components.big_table(ranked, digits=3)
+    pattern_tables(patterns, pattern)
 
 
 def pair_view(result: SelfAttention, text: str, pair: str) -> None:

@@ -45,51 +45,46 @@ def vectors_csv(steps: HeadSteps) -> str:
     return out.getvalue()
 
 
-def draw(steps: HeadSteps, result: SelfAttention) -> None:
-    """The seven steps, each a heading, its formula and its numbers."""
-    i, T, d_k = steps.token, len(steps.tokens), steps.d_k
-    token = theme.show_token(steps.tokens[i])
-    st.markdown(t("minilm.steps_intro", layer=steps.layer + 1, head=steps.head + 1, token=token, d_k=d_k))
-    labels = [f"{j + 1} · {theme.show_token(tok)}" for j, tok in enumerate(steps.tokens)]
+def vectors_table(rows: list[dict]) -> None:
+    big_table(pd.DataFrame(rows), digits=4, narrow=True, labels=True)
 
+
+def inputs_step(steps: HeadSteps) -> None:
+    """① x: in layer 1 the embeddings summed and normalised; later, the layer below's output."""
+    i = steps.token
     st.subheader(t("minilm.step1_title"))
     if steps.word is not None:
         st.latex(r"\mathbf{x}_i = \mathrm{LayerNorm}(E_{\text{token}} + E_{\text{position}} + E_{\text{segment}})")
-        big_table(
-            pd.DataFrame(
-                [
-                    vector_row(steps.word[i], t("minilm.row_word")),
-                    vector_row(steps.position[i], t("minilm.row_position")),
-                    vector_row(steps.segment[i], t("minilm.row_segment")),
-                    vector_row(steps.word[i] + steps.position[i] + steps.segment[i], t("minilm.row_sum")),
-                    vector_row(steps.inputs[i], t("minilm.row_x")),
-                ]
-            ),
-            digits=4,
-            narrow=True,
-            labels=True,
+        vectors_table(
+            [
+                vector_row(steps.word[i], t("minilm.row_word")),
+                vector_row(steps.position[i], t("minilm.row_position")),
+                vector_row(steps.segment[i], t("minilm.row_segment")),
+                vector_row(steps.word[i] + steps.position[i] + steps.segment[i], t("minilm.row_sum")),
+                vector_row(steps.inputs[i], t("minilm.row_x")),
+            ]
         )
     else:
         st.latex(rf"\mathbf{{x}}_i = \text{{{t('minilm.layer_output', layer=steps.layer)}}}")
-        big_table(pd.DataFrame([vector_row(steps.inputs[i], t("minilm.row_x"))]), digits=4, narrow=True, labels=True)
+        vectors_table([vector_row(steps.inputs[i], t("minilm.row_x"))])
     st.caption(t("minilm.step1_note", d=steps.inputs.shape[1]))
 
+
+def qkv_step(steps: HeadSteps) -> None:
+    """② q, k and v of the chosen token; every token's in the download."""
+    i, d_k = steps.token, steps.d_k
+    token = theme.show_token(steps.tokens[i])
     st.subheader(t("minilm.step2_title"))
     st.latex(
         rf"\mathbf{{q}}_i = \mathbf{{x}}_i W_Q^{{({steps.head + 1})}},\quad \mathbf{{k}}_j = \mathbf{{x}}_j W_K,\quad"
         rf" \mathbf{{v}}_j = \mathbf{{x}}_j W_V \in \mathbb{{R}}^{{{d_k}}}"
     )
-    big_table(
-        pd.DataFrame(
-            [
-                vector_row(steps.query, f"q · {token}"),
-                vector_row(steps.keys[i], f"k · {token}"),
-                vector_row(steps.values[i], f"v · {token}"),
-            ]
-        ),
-        digits=4,
-        narrow=True,
-        labels=True,
+    vectors_table(
+        [
+            vector_row(steps.query, f"q · {token}"),
+            vector_row(steps.keys[i], f"k · {token}"),
+            vector_row(steps.values[i], f"v · {token}"),
+        ]
     )
     st.download_button(
         t("minilm.download_vectors"),
@@ -101,6 +96,10 @@ def draw(steps: HeadSteps, result: SelfAttention) -> None:
         icon=":material/download:",
     )
 
+
+def score_steps(steps: HeadSteps) -> None:
+    """③ q·k for every key, ④ divided by √d_k."""
+    T, d_k = len(steps.tokens), steps.d_k
     st.subheader(t("minilm.step3_title"))
     st.latex(r"s_j = \mathbf{q}_i \cdot \mathbf{k}_j = \sum_{d=1}^{" + str(d_k) + r"} q_{i,d}\, k_{j,d}")
     st.altair_chart(
@@ -109,7 +108,6 @@ def draw(steps: HeadSteps, result: SelfAttention) -> None:
         ),
         width="stretch",
     )
-
     st.subheader(t("minilm.step4_title"))
     st.latex(rf"\tilde s_j = s_j / \sqrt{{{d_k}}} = s_j / {np.sqrt(d_k):.3f}")
     st.altair_chart(
@@ -120,6 +118,10 @@ def draw(steps: HeadSteps, result: SelfAttention) -> None:
     )
     st.caption(t("minilm.step4_note"))
 
+
+def softmax_step(steps: HeadSteps, result: SelfAttention) -> None:
+    """⑤ the weights, checked against the head's map row; every key's numbers in a table."""
+    i, T, d_k = steps.token, len(steps.tokens), steps.d_k
     st.subheader(t("minilm.step5_title"))
     st.latex(r"\alpha_{j} = \frac{\exp \tilde s_j}{\sum_{m} \exp \tilde s_m}")
     st.altair_chart(
@@ -129,35 +131,38 @@ def draw(steps: HeadSteps, result: SelfAttention) -> None:
         width="stretch",
     )
     row = result.maps[steps.layer, steps.head, i]
+    diff = f"{float(np.abs(row - steps.weights).max()):.1e}"
     st.success(
-        t(
-            "minilm.same_as_map",
-            row=i + 1,
-            diff=f"{float(np.abs(row - steps.weights).max()):.1e}",
-            total=f"{steps.weights.sum():.4f}",
-        ),
-        icon=":material/grid_on:",
+        t("minilm.same_as_map", row=i + 1, diff=diff, total=f"{steps.weights.sum():.4f}"), icon=":material/grid_on:"
     )
     with st.expander(t("minilm.every_key"), icon=":material/table:"):
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    t("tf.token"): labels,
-                    "q·k": steps.scores.round(4),
-                    f"÷√{d_k}": steps.scaled.round(4),
-                    "α": steps.weights.round(4),
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            height=min(38 + 35 * T, 38 + 35 * ROWS),
-        )
+        every = {
+            t("tf.token"): [f"{j + 1} · {theme.show_token(tok)}" for j, tok in enumerate(steps.tokens)],
+            "q·k": steps.scores.round(4),
+            f"÷√{d_k}": steps.scaled.round(4),
+            "α": steps.weights.round(4),
+        }
+        height = min(38 + 35 * T, 38 + 35 * ROWS)
+        st.dataframe(pd.DataFrame(every), hide_index=True, width="stretch", height=height)
 
+
+def output_steps(steps: HeadSteps) -> None:
+    """⑥ z = Σ α v, ⑦ its share of the layer's attention output through W_O."""
     st.subheader(t("minilm.step6_title"))
-    st.latex(r"\mathbf{z}_i = \sum_j \alpha_j \mathbf{v}_j \in \mathbb{R}^{" + str(d_k) + "}")
-    st.plotly_chart(sa_charts.vector_bars(steps.output, shown=d_k), key="ml_steps_z", width="stretch")
-
+    st.latex(r"\mathbf{z}_i = \sum_j \alpha_j \mathbf{v}_j \in \mathbb{R}^{" + str(steps.d_k) + "}")
+    st.plotly_chart(sa_charts.vector_bars(steps.output, shown=steps.d_k), key="ml_steps_z", width="stretch")
     st.subheader(t("minilm.step7_title"))
     st.latex(r"\mathbf{z}_i W_O^{(" + str(steps.head + 1) + r")} \in \mathbb{R}^{" + str(steps.projected.size) + "}")
-    big_table(pd.DataFrame([vector_row(steps.projected, t("minilm.row_head_out"))]), digits=4, narrow=True, labels=True)
+    vectors_table([vector_row(steps.projected, t("minilm.row_head_out"))])
     st.caption(t("minilm.step7_note"))
+
+
+def draw(steps: HeadSteps, result: SelfAttention) -> None:
+    """The seven steps, each a heading, its formula and its numbers."""
+    token = theme.show_token(steps.tokens[steps.token])
+    st.markdown(t("minilm.steps_intro", layer=steps.layer + 1, head=steps.head + 1, token=token, d_k=steps.d_k))
+    inputs_step(steps)
+    qkv_step(steps)
+    score_steps(steps)
+    softmax_step(steps, result)
+    output_steps(steps)
