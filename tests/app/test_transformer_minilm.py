@@ -82,3 +82,22 @@ def test_the_date_encoder_grid_is_drawn_from_the_same_result_type():
     at.run()
     assert_clean(at)
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_a_shared_link_opens_the_same_view():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    for key, value in {"model": "minilm", "s": "Where is my umbrella?", "mview": "steps", "mlayer": "2"}.items():
+        at.query_params[key] = value
+    at.query_params["mhead"], at.query_params["mtoken"] = "5", "99"  # token 99: past the end, clamped
+    at.run()
+    at.switch_page("app/pages/transformer/page.py").run()
+    assert_clean(at)
+    assert at.text_input(key="ml_text").value == "Where is my umbrella?"
+    assert at.segmented_control(key="ml_view").value == "steps"
+    assert (at.selectbox(key="ml_layer").value, at.selectbox(key="ml_head").value) == (1, 4)
+    assert at.selectbox(key="ml_token").value < 8
