@@ -152,3 +152,17 @@ def test_transformers_loads_only_when_the_model_is_built():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_the_grid_of_heads_is_one_heatmap_and_pools_long_inputs():
+    from app.charts import self_attention as charts
+
+    rng = np.random.default_rng(0)
+    for T in (13, 300):
+        maps = rng.random((6, 12, T, T))
+        maps /= maps.sum(axis=3, keepdims=True)
+        fig = charts.head_grid(maps, [f"t{i}" for i in range(T)], selected=(2, 5))
+        n = min(T, charts.THUMB_CELLS)
+        assert len(fig.data) == 1 and fig.data[0].z.shape == (6 * (n + 1) - 1, 12 * (n + 1) - 1)
+        np.testing.assert_allclose(charts.pooled(maps).sum(axis=3), 1.0, atol=1e-12)
+    assert charts.pooled(maps).shape[2:] == (charts.THUMB_CELLS, charts.THUMB_CELLS)
