@@ -102,17 +102,19 @@ def grid_picture(question: Question, chosen: tuple[int, int] | None = None, widt
     """The picture enlarged to ``width`` with its regions outlined and named (letters across, numbers down),
     the chosen region framed: what a student taps on."""
     h, w = question.attention.shape
-    base = picture(question).resize((width, round(width * picture(question).height / picture(question).width)))
+    seen = picture(question)
+    base = seen.resize((width, round(width * seen.height / seen.width)), Image.Resampling.LANCZOS)
     draw = ImageDraw.Draw(base)
     cell_w, cell_h = base.width / w, base.height / h
     for c in range(1, w):
         draw.line([(c * cell_w, 0), (c * cell_w, base.height)], fill=(255, 255, 255), width=1)
     for r in range(1, h):
         draw.line([(0, r * cell_h), (base.width, r * cell_h)], fill=(255, 255, 255), width=1)
-    for c in range(w):
-        draw.text((c * cell_w + 3, 2), column_label(c), fill=(255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0))
+    ink = {"fill": (255, 255, 255), "stroke_width": 2, "stroke_fill": (0, 0, 0)}
+    for c in range(w):  # letters at the top of the first row, centred; numbers low in the first column
+        draw.text(((c + 0.5) * cell_w, 1), column_label(c), anchor="mt", **ink)
     for r in range(h):
-        draw.text((3, r * cell_h + 12), str(r + 1), fill=(255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0))
+        draw.text((2, (r + 1) * cell_h - 1), str(r + 1), anchor="ld", **ink)
     if chosen is not None:
         r, c = chosen
         box = [c * cell_w, r * cell_h, (c + 1) * cell_w, (r + 1) * cell_h]

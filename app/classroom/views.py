@@ -324,7 +324,7 @@ def _teacher(db: ClassStore, code: str, token: str) -> None:
     except StoreError as err:
         _error(err)
         return
-    main, side = st.columns([5, 2], gap="large")
+    main, side = st.columns([3, 2], gap="large")  # the code on one line, large, at 1280 px
     with side:
         _join_box(code)
         st.caption(t("class.teacher_note"))
@@ -376,7 +376,8 @@ def _controls(db: ClassStore, code: str, token: str, state: RoundState) -> None:
         st.warning(t(f"class.err_{problem}"))
     if state.phase == "closed":
         return
-    reveal, back, forward, close = st.columns(4)
+    reveal, forward = st.columns(2)  # two by two: whole labels at a projector's 1280 px
+    back, close = st.columns(2)
     reveal.button(
         t("class.reveal"),
         key="class_reveal",

@@ -132,3 +132,31 @@ def test_the_tally_counts_each_pick_and_the_spread_each_score():
 def test_encoded_answers_parse_back():
     assert rounds.parse_answer(text_q(), rounds.encode_answer(5)) == 5
     assert rounds.parse_answer(image_q(), rounds.encode_answer((1, 2))) == (1, 2)
+
+
+def test_the_reveal_charts_are_valid_vega_lite_with_both_series():
+    import altair as alt
+
+    from app.classroom import charts
+
+    q = text_q()
+    counts = rounds.tally(q, [8, 8, 0])
+    spec = charts.compare_bars(q, counts, model="model", klass="class", x_title="input", y_title="share")
+    alt.Chart.from_dict(spec)  # validates against the Vega-Lite schema
+    values = spec["data"]["values"]
+    assert len(values) == 2 * len(TOKENS)
+    assert max(v["value"] for v in values if v["series"] == "class") == pytest.approx(2 / 3)
+    alt.Chart.from_dict(charts.spread_bars(rounds.spread([2, 0]), x_title="points", y_title="answers"))
+
+
+def test_the_picture_to_tap_names_its_regions_and_frames_the_pick():
+    from app.classroom import charts
+
+    q = image_q()
+    plain, framed = charts.grid_picture(q, None, width=200), charts.grid_picture(q, (2, 3), width=200)
+    assert plain.size == framed.size == (200, 200)
+    assert framed.getpixel((175, 125)) != plain.getpixel((175, 125)) or framed.getpixel((151, 101)) != plain.getpixel(
+        (151, 101)
+    )
+    assert [charts.column_label(c) for c in (0, 1, 25, 26)] == ["A", "B", "Z", "AA"]
+    assert charts.class_map(q, rounds.tally(q, [(2, 3)])).size == (64, 64)
