@@ -188,19 +188,21 @@ def _serving(replicas: int, db_url: str) -> Iterator[tuple[str, list[int], list[
         yield url, [pid] if pid else [], [logs / f"streamlit-{port}.log"]
 
 
-def postgres_url() -> tuple[str | None, str]:
-    """(a PostgreSQL URL, "") from scripts/ensure_postgres.sh, or (None, why not)."""
+POSTGRES = ROOT / "scripts" / "ensure_postgres.sh"
+
+
+def postgres_url() -> tuple[str | None, str, bool]:
+    """(a PostgreSQL URL, "", whether it was started for this) from scripts/ensure_postgres.sh, or (None, why
+    not, False)."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        return None, "psycopg is not installed (requirements.txt)"
-    found = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "ensure_postgres.sh"), "--url"], capture_output=True, text=True, timeout=240
-    )
+        return None, "psycopg is not installed (requirements.txt)", False
+    found = subprocess.run(["bash", str(POSTGRES), "--url"], capture_output=True, text=True, timeout=300)
     lines = found.stdout.strip().splitlines()
     if found.returncode != 0 or not lines:
-        return None, (found.stderr.strip().splitlines() or ["ensure_postgres.sh failed"])[-1][:200]
-    return lines[-1], ""
+        return None, (found.stderr.strip().splitlines() or ["ensure_postgres.sh failed"])[-1][:200], False
+    return lines[-1], "", "started PostgreSQL" in found.stderr
 
 
 def run_class(students: int, window: float, replicas: int, db: str) -> ClassResult:
@@ -210,17 +212,22 @@ def run_class(students: int, window: float, replicas: int, db: str) -> ClassResu
 
     setup = f"{'one app process' if not replicas else f'{replicas} app processes behind nginx'}, {db}"
     result = ClassResult(setup, students)
+    started = False
     with tempfile.TemporaryDirectory() as folder:
         if db == "postgresql":
-            url, why = postgres_url()
+            url, why, started = postgres_url()
             if url is None:
                 result.failures.append(f"skipped: {why}")
                 return result
             db_url = database_url({"ATTENTION_LENS_DB": url})
         else:
             db_url = f"sqlite:///{Path(folder) / 'class.sqlite3'}"
-        with _serving(replicas, db_url) as (url, pids, logs):
-            asyncio.run(_measure(url, db_url, students, window, pids, result))
+        try:
+            with _serving(replicas, db_url) as (url, pids, logs):
+                asyncio.run(_measure(url, db_url, students, window, pids, result))
+        finally:
+            if started:  # leave the machine as it was
+                subprocess.run(["bash", str(POSTGRES), "--stop"], timeout=60)
         result.errors = [f"{log.name}: {line}" for log in logs for line in log_problems(log)]
     return result
 

@@ -21,6 +21,7 @@ from app.classroom import rounds, store
 from app.classroom.store import ClassStore
 
 ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "ensure_postgres.sh"
 TOKENS = list("TUESDAY 1984")
 TARGET = list("1984-09-25")
 T0 = 1_900_000_000.0  # a fixed clock
@@ -32,29 +33,30 @@ def question(step: int = 0, peak: int = 8) -> rounds.Question:
     return rounds.text_question(TOKENS, TARGET, weights / weights.sum(1, keepdims=True), step)
 
 
-def postgres_url() -> str | None:
-    """A PostgreSQL to test on, or None (the reason goes to the skip)."""
+def postgres_url() -> tuple[str | None, bool]:
+    """(a PostgreSQL to test on, whether this call started it), or (None, False)."""
     url = os.environ.get("ATTENTION_LENS_TEST_PG")
     if url:
-        return url
-    script = ROOT / "scripts" / "ensure_postgres.sh"
-    if not script.is_file():
-        return None
-    found = subprocess.run(["bash", str(script), "--url"], capture_output=True, text=True, timeout=180)
-    return found.stdout.strip().splitlines()[-1] if found.returncode == 0 and found.stdout.strip() else None
+        return url, False
+    found = subprocess.run(["bash", str(SCRIPT), "--url"], capture_output=True, text=True, timeout=300)
+    if found.returncode != 0 or not found.stdout.strip():
+        return None, False
+    return found.stdout.strip().splitlines()[-1], "started PostgreSQL" in found.stderr
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def url(request, tmp_path_factory):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('class') / 'class.sqlite3'}"
-    found = postgres_url()
-    if not found:
-        pytest.skip("no PostgreSQL here: set ATTENTION_LENS_TEST_PG or install Debian's postgresql")
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        pytest.skip("psycopg is not installed (requirements-test.txt)")
+        pytest.skip("psycopg is not installed (requirements.txt)")
+    found, started = postgres_url()
+    if not found:
+        pytest.skip("no PostgreSQL here: set ATTENTION_LENS_TEST_PG, or let scripts/ensure_postgres.sh install it")
+    if started:  # leave the machine as it was
+        request.addfinalizer(lambda: subprocess.run(["bash", str(SCRIPT), "--stop"], timeout=60))
     return store.database_url({store.ENV: found})
 
 
