@@ -46,7 +46,7 @@ def test_korean_patterns_and_two_sentences(page):
     grid(page).wait_for(timeout=LOAD_MS)
     expect(page.locator("h1").first).to_contain_text("셀프 어텐션")
     page.get_by_role("radio", name="헤드 패턴").click()
-    page.get_by_text("가장 특화된 헤드").wait_for()
+    page.get_by_text("패턴마다 가장 강한 헤드").wait_for()
     page.locator(".st-key-ml_show_previous button").click()
     page.locator(".st-key-ml_map .heatmaplayer").wait_for()
     page.get_by_role("radio", name="[SEP]로 이은 두 문장").click()
