@@ -101,3 +101,11 @@ def test_a_shared_link_opens_the_same_view():
     assert at.segmented_control(key="ml_view").value == "steps"
     assert (at.selectbox(key="ml_layer").value, at.selectbox(key="ml_head").value) == (1, 4)
     assert at.selectbox(key="ml_token").value < 8
+
+
+def test_the_first_example_shows_the_pronoun_and_its_noun():
+    at = open_minilm()
+    at.segmented_control(key="ml_view").set_value("lines").run()
+    at.button(key="ml_show_pronoun").click().run()
+    assert_clean(at)
+    assert any("“it” attends most to “animal”" in m.value for m in at.markdown)

@@ -191,8 +191,25 @@ def one_view(result: SelfAttention) -> None:
     st.caption(t("minilm.map_stats", peak=float(w.max()), entropy=entropy, uniform=float(np.log2(w.shape[1]))))
 
 
+PRONOUN = (3, 1, "it")  # layer 4, head 2 links "it" to "animal" in the first example (0.68; "street" 0.05)
+
+
+def _show_pronoun(token: int) -> None:
+    st.session_state["ml_layer"], st.session_state["ml_head"] = PRONOUN[:2]
+    st.session_state["ml_token"] = token
+
+
 def lines_view(result: SelfAttention) -> None:
-    """BertViz's head view: lines from the chosen token to what it looks at."""
+    """BertViz's head view: lines from the chosen token to what it looks at. On the first example, a button
+    shows the head that links the pronoun to its noun."""
+    if result.text == EXAMPLES[0] and PRONOUN[2] in result.tokens:
+        st.button(
+            t("minilm.show_pronoun"),
+            key="ml_show_pronoun",
+            on_click=_show_pronoun,
+            args=(result.tokens.index(PRONOUN[2]),),
+            icon=":material/link:",
+        )
     layer, head, token = selectors(result, token=True, average=True)
     w = head_weights(result, layer, head)
     every = len(result.tokens) <= LINE_ALL_MAX and st.toggle(t("minilm.all_lines"), key="ml_all_lines")
