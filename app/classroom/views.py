@@ -104,10 +104,14 @@ def _student_id(given: str | None) -> str:
 
 
 def _clients() -> list[str]:
-    """Who is joining, for the rate limit: this session, and the address it comes from."""
+    """Who is joining, for the rate limit: this session, and the address it comes from. Behind the nginx of
+    deploy/ (the connection comes from this machine) that is the last X-Forwarded-For entry, the one nginx
+    added; the entries before it are whatever the browser sent, and a header from anyone else is ignored."""
     session = st.session_state.setdefault(CLIENT, secrets.token_hex(8))
-    forwarded = st.context.headers.get("X-Forwarded-For", "") if st.context.headers else ""
-    address = forwarded.split(",")[0].strip() or st.context.ip_address or "local"
+    address = st.context.ip_address or "local"  # None on localhost
+    if address in ("local", "127.0.0.1", "::1"):
+        forwarded = (st.context.headers.get("X-Forwarded-For", "") if st.context.headers else "").split(",")
+        address = forwarded[-1].strip() or address
     return [f"s:{session}", f"ip:{address[:64]}"]
 
 
