@@ -60,7 +60,7 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
         "--captions", type=Path, help="photos: a file<TAB>[split<TAB>]caption TSV with a header, or a Karpathy JSON"
     )
     parser.add_argument("--images", type=Path, help="the photos' folder (default: images/ beside --captions)")
-    parser.add_argument("--split", choices=["test", "val", "train"], help="--captions: only this split")
+    parser.add_argument("--split", choices=["test", "val", "val-overlap", "train"], help="--captions: only this split")
     parser.add_argument("--beam", type=int, default=3, help="--captions: beam width")
     parser.add_argument("--deletion", action="store_true", help="--captions: the deletion metric of the attention")
     parser.add_argument("--deletion-n", type=int, default=0, help="--deletion: only the first N photos (0: all)")
