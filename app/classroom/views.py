@@ -1,7 +1,9 @@
 """/class on screen: the teacher's projector, the student's phone, and the button other pages add.
 
-    from app.classroom import rounds, views
-    views.start_round_button(rounds.text_question(a.source, a.target, a.weights, step, model=name), key="...")
+    from app.classroom import views
+    views.ask_about_text(alignment, step, model=name)        # /text: output step ``step`` (0-based)
+    views.ask_about_image(result, word, model=name)          # /image: caption word ``word`` (0-based)
+    views.start_round_button(question, key="...")            # any rounds.Question
 
 The teacher's view (the join code large, its QR code and link; a live count of answers; reveal, previous, next,
 close) needs the round's teacher token, which stays in the teacher's session and URL (``?code=…&t=…``); without
@@ -30,7 +32,7 @@ from app.logic import quiz, whatif
 from app.navigation import PAGES
 from app.ui import links
 
-__all__ = ["page", "start_round_button"]
+__all__ = ["ask_about_image", "ask_about_text", "page", "start_round_button"]
 
 STUDENT, JOINED, TEACHER, CLIENT = "class_student", "class_joined", "class_teacher", "class_client"
 POLL_S = 1.5  # how often the teacher's panel counts the answers (and sees a change made elsewhere)
@@ -144,6 +146,21 @@ def start_round_button(question: Question, key: str = "class_start", label: str 
         return
     code, token = _teacher_round(db, question)
     st.switch_page(_page_file(), query_params={"code": code, "t": token})
+
+
+def ask_about_text(alignment, step: int, model: str, key: str = "text_ask_class") -> None:
+    """/text's hook: "Ask the class" about output step ``step`` (0-based) of ``alignment`` (an Alignment)."""
+    if not alignment.target or not 0 <= step < len(alignment.target):
+        return
+    question = rounds.text_question(alignment.source, alignment.target, alignment.weights, step, model=model)
+    start_round_button(question, key=key)
+
+
+def ask_about_image(result, word: int, model: str, key: str = "image_ask_class") -> None:
+    """/image's hook: "Ask the class" about caption word ``word`` (0-based) of ``result`` (a VisualAttention)."""
+    if not result.words or not 0 <= word < len(result.words):
+        return
+    start_round_button(rounds.image_question(result.words, result.weights, word, result.image, model=model), key=key)
 
 
 def _start_builtin(db: ClassStore, questions: list[Question]) -> None:

@@ -164,8 +164,12 @@ def _asking_app() -> None:
     from app.navigation import PAGES
 
     def asker() -> None:
+        from models.results import Alignment
+
         weights = np.eye(3)[[2, 0]]  # (2 steps, 3 tokens)
         views.start_round_button(rounds.text_question(list("abc"), list("xy"), weights, 1, model="toy"), key="ask")
+        alignment = Alignment(source=list("abc"), target=list("xy"), weights=weights, score=0.0)
+        views.ask_about_text(alignment, 0, model="toy", key="ask_text")
 
     page = next(spec.file for spec in PAGES if spec.name == "classroom")
     st.navigation([st.Page(asker, title="asker", default=True), st.Page(page, url_path="class")]).run()
@@ -205,3 +209,14 @@ def test_a_picture_round_takes_a_region_and_reveals_both_maps(db_url):
     assert len(teacher.get("image")) >= 3  # the QR code, the model's map, the class's map
     student.run()
     assert t("class.right", lang="en", picked=f"{chr(65 + col)}{row + 1}", points=2) in texts(student)
+
+
+def test_the_text_hook_asks_about_one_step_of_an_alignment(db_url):
+    at = AppTest.from_function(_asking_app, default_timeout=60)
+    at.run()
+    assert_clean(at)
+    at.button(key="ask_text").click().run()
+    assert_clean(at)
+    code = one(at.query_params["code"])
+    asked = ClassStore(db_url).question(code, 0)
+    assert (asked.asked, asked.tokens, int(asked.attention.argmax())) == ("x", tuple("abc"), 2)
