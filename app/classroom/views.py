@@ -201,6 +201,11 @@ def builtin_image_question(pick: int = 0) -> Question | None:
 
 def _landing(db: ClassStore) -> None:
     st.write(t("class.intro"))
+    held = st.session_state.get(TEACHER)
+    back = held and db.is_teacher(*held)  # a teacher who left the projector view comes back to it
+    if back and st.button(t("class.back_to_round", code=held[0]), key="class_back", icon=":material/co_present:"):
+        st.query_params.update({"code": held[0], "t": held[1]})
+        st.rerun()
     teach, join = st.columns(2, gap="large")
     with teach, st.container(border=True):
         st.subheader(t("class.teach_title"))

@@ -220,3 +220,15 @@ def test_the_text_hook_asks_about_one_step_of_an_alignment(db_url):
     code = one(at.query_params["code"])
     asked = ClassStore(db_url).question(code, 0)
     assert (asked.asked, asked.tokens, int(asked.attention.argmax())) == ("x", tuple("abc"), 2)
+
+
+def test_a_teacher_who_leaves_the_round_finds_the_way_back(db_url):
+    at = open_class()
+    code, token = teacher_round(at)
+    at.query_params.clear()
+    at.run()
+    assert_clean(at)
+    at.button(key="class_back").click().run()
+    assert_clean(at)
+    assert (one(at.query_params["code"]), one(at.query_params["t"])) == (code, token)
+    assert [b for b in at.button if b.key == "class_reveal"]

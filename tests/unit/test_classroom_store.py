@@ -274,3 +274,39 @@ def test_a_phones_view_is_the_state_the_question_and_its_own_answer(db):
     db.goto(code, token, 1, now=T0)
     state, asked, mine = db.student_view(code, student, now=T0)
     assert (state.position, asked.asked, mine) == (1, "4", None)
+
+
+OPENER = textwrap.dedent(
+    """
+    import sys
+    from app.classroom.store import ClassStore
+    print(ClassStore(sys.argv[1]).schema_version())
+    """
+)
+
+
+def test_processes_opening_a_new_database_at_once_create_it_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", OPENER, url], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err[-600:] for _, err in outputs]
+    assert {out.strip() for out, _ in outputs} == {str(store.SCHEMA_VERSION).encode()}
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.schema_table)).scalar() == 1
+    engine.dispose()
+
+
+def test_a_database_at_an_older_version_is_migrated_step_by_step(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    ClassStore(url).dispose()
+    steps = []
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(store.MIGRATIONS, 2, lambda conn: steps.append(2))
+    db = ClassStore(url)
+    assert steps == [2] and db.schema_version() == 2
+    assert db.migrate() == 2 and steps == [2]  # already there: nothing runs again
+    db.dispose()
