@@ -23,7 +23,11 @@ content and just move on from where it was, which is how the NTM walks through m
 
 The choices the paper left open follow Collier & Beel (2018, "Implementing Neural Turing Machines"):
 memory rows start at a small constant (``memory_init``), the heads start on row 0, the first read vector
-is zero; each is a config field.
+is zero; each is a config field. ``gate_bias``, ``sharpen_bias`` and ``write_shift_bias`` set where training
+starts from: heads that keep their last weighting (g small) move by location from the first step, and a
+write head that tends to move on by one row leaves each vector in a row of its own; the controller then
+has less reason to hold the pattern in its own state instead of in memory. They are only initial biases:
+where each head looks, when it moves and what it writes are all learnt.
 
 ``forward(x)`` gives the output logits for training; ``trace(pattern)`` runs one pattern and returns a
 ``MemoryTrace`` with every step's weightings (w_c, w_g, w̃, w), β, g, s, γ, e, a and the memory.
@@ -71,6 +75,9 @@ class MemoryConfig:
     layers: int = 1  # LSTM layers (the baseline; the NTM's controller is one LSTM cell)
     shift_range: int = 1  # R: a head can move by −R..R rows in one step
     memory_init: float = 1e-6  # every memory entry starts at this constant (Collier & Beel 2018)
+    gate_bias: float = 0.0  # initial bias of each head's gate g: < 0 makes heads start out moving by location
+    sharpen_bias: float = 0.0  # initial bias of γ = 1 + softplus(·): > 0 makes heads start out sharp
+    write_shift_bias: float = 0.0  # initial bias of the write head's move by +1: > 0 makes it start out walking
     max_length: int = 60  # the longest pattern the app feeds it
 
     def __post_init__(self) -> None:
@@ -141,6 +148,11 @@ class Head(nn.Module):
         M = cfg.memory_width
         self.sizes = [M, 1, 1, cfg.shifts, 1] + ([M, M] if writes else [])  # k, β, g, s, γ (, e, a)
         self.params = nn.Linear(cfg.controller_dim, sum(self.sizes))
+        with torch.no_grad():  # where g and γ sit among the parameters: k (M), β (1), g (1), s (2R+1), γ (1)
+            self.params.bias[M + 1] = cfg.gate_bias
+            self.params.bias[M + 2 + cfg.shifts] = cfg.sharpen_bias
+            if writes:
+                self.params.bias[M + 2 + cfg.shift_range + 1] = cfg.write_shift_bias  # s(+1)
 
     def forward(self, h: Tensor, memory: Tensor, previous: Tensor) -> dict[str, Tensor]:
         """h (B, H), memory (B, N, M), previous w_{t−1} (B, N) -> every quantity of the step, w last."""

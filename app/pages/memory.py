@@ -26,6 +26,12 @@ def plot(fig, key: str) -> None:
     st.plotly_chart(presenter.fit(fig), key=key, config=theme.png_config(key), width="stretch")
 
 
+def clamp(key: str, low: int, high: int, default: int) -> None:
+    """A widget's value in session state, kept within [low, high] when the pattern (and so the range) changes."""
+    value = st.session_state.get(key, default)
+    st.session_state[key] = default if not low <= value <= high else value
+
+
 def step_name(step: int, length: int) -> str:
     """What the model reads at ``step``: an input vector, the delimiter, or nothing while it writes."""
     if step < length:
@@ -207,18 +213,15 @@ def what_if(trace: MemoryTrace, pattern: np.ndarray) -> None:
     L = trace.length
     first, last = L + 1, 2 * L
     c1, c2 = st.columns(2)
-    if not first <= st.session_state.get("mem_force_step", first) <= last:
-        st.session_state["mem_force_step"] = first
-    step = c1.slider(t("memory.force_step"), first, last, first, key="mem_force_step") if last > first else first
+    clamp("mem_force_step", first, last, first)
+    step = c1.slider(t("memory.force_step"), first, last, key="mem_force_step") if last > first else first
     looked = int(trace.read.weights[step].argmax())
     window = row_window(trace)[1]
-    if st.session_state.get("mem_force_row", 0) > window:
-        st.session_state["mem_force_row"] = window
+    clamp("mem_force_row", 0, window, min(window, (looked + 2) % (window + 1)))
     row = c2.number_input(
         t("memory.force_row"),
         min_value=0,
         max_value=window,
-        value=min(window, (looked + 2) % (window + 1)),
         step=1,
         key="mem_force_row",
         help=t("memory.force_row_help", row=looked, step=step),
@@ -252,11 +255,8 @@ baseline = memory.memory_trace(memory.BASELINE, pattern) if baseline_model is no
 copies(ntm, baseline)
 
 T = ntm.steps
-if st.session_state.get("mem_step", 0) >= T:
-    st.session_state["mem_step"] = min(T - 1, ntm.length + 1)
-step = st.slider(
-    t("memory.step_slider"), 0, T - 1, min(T - 1, ntm.length + 1), key="mem_step", help=t("memory.step_help")
-)
+clamp("mem_step", 0, T - 1, min(T - 1, ntm.length + 1))
+step = st.slider(t("memory.step_slider"), 0, T - 1, key="mem_step", help=t("memory.step_help"))
 st.markdown(t("memory.step_line", step=step, what=step_name(step, ntm.length)))
 heads_view(ntm, step)
 pipeline_view(ntm, step)

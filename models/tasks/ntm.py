@@ -136,6 +136,9 @@ def _model(args: argparse.Namespace) -> nn.Module:
         layers=args.layers if args.architecture == "lstm" else 1,
         shift_range=1,
         memory_init=1e-6,
+        gate_bias=args.gate_bias,
+        sharpen_bias=args.sharpen_bias,
+        write_shift_bias=args.write_shift_bias,
         max_length=max(EVAL_LENGTHS),
     )
     return NTM(cfg) if cfg.architecture == "ntm" else CopyLSTM(cfg)
@@ -235,6 +238,9 @@ def add_arguments(parser: argparse.ArgumentParser, command: str = "ntm") -> None
         "--controller", type=int, default=0, help="LSTM size (default: 100 ntm, 70 lstm: about as many weights)"
     )
     parser.add_argument("--layers", type=int, default=2, help="LSTM layers of the baseline")
+    parser.add_argument("--gate-bias", type=float, default=-2.0, help="initial bias of the heads' gates g")
+    parser.add_argument("--sharpen-bias", type=float, default=0.0, help="initial bias of the heads' γ")
+    parser.add_argument("--write-shift-bias", type=float, default=1.5, help="initial bias of the write head's s(+1)")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--optimizer", default="adam", choices=["adam", "rmsprop"])
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -242,8 +248,8 @@ def add_arguments(parser: argparse.ArgumentParser, command: str = "ntm") -> None
     parser.add_argument("--min-lr-ratio", type=float, default=0.1, help="the cosine ends at lr times this")
     parser.add_argument("--grad-clip", type=float, default=10.0)
     parser.add_argument("--max-len", type=int, default=20, help="training patterns have 1..this many vectors")
-    parser.add_argument("--curriculum-start", type=int, default=4, help="the longest pattern at step 0")
-    parser.add_argument("--curriculum-steps", type=int, default=4000, help="steps until --max-len is reached")
+    parser.add_argument("--curriculum-start", type=int, default=12, help="the longest pattern at step 0")
+    parser.add_argument("--curriculum-steps", type=int, default=1000, help="steps until --max-len is reached")
     parser.add_argument("--val", type=int, default=100, help="validation patterns (of length --max-len)")
     parser.add_argument("--eval-every", type=float, default=30.0)
     parser.add_argument("--checkpoint-every", type=float, default=60.0, help="seconds between resumable states")

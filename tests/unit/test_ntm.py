@@ -205,3 +205,14 @@ def test_a_tiny_ntm_trained_a_few_steps_lowers_its_loss():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10)
         optimizer.step()
     assert float(copy_loss(model, fixed)[0]) < before - 0.05
+
+
+def test_gate_and_sharpening_biases_set_where_the_heads_start():
+    torch.manual_seed(0)
+    trace = NTM(small(gate_bias=-4.0, sharpen_bias=3.0)).eval().trace(random_pattern(4, seed=0))
+    for head in (trace.read, trace.write):
+        assert head.gate.mean() < 0.1  # σ(−4) ≈ 0.02: the last weighting is kept
+        assert head.gamma.mean() > 3.0  # 1 + softplus(3) ≈ 4.05
+    walking = NTM(small(write_shift_bias=3.0)).eval().trace(random_pattern(4, seed=0))
+    assert walking.write.shift[:, 2].mean() > 0.7  # s(+1): the write head starts out moving on by a row
+    assert walking.read.shift[:, 2].mean() < 0.5  # the read head has no such habit
