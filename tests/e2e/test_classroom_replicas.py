@@ -6,6 +6,7 @@ the first process and the phone on the second sees it; one process killed, the r
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import signal
 
 import pytest
@@ -83,6 +84,7 @@ def test_a_student_switches_replica_mid_round_and_nothing_is_lost_or_doubled(rep
         await moved.close()
         await teacher.close()
 
-    asyncio.run(play())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # Playwright's sync API may hold this thread's loop
+        pool.submit(asyncio.run, play()).result(timeout=300)
     assert [r.answer for r in db.results(code, 0)] == [23]
     db.dispose()
