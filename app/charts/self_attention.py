@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from app.charts import theme
 from app.charts.heatmap import chart_title
 
-__all__ = ["THUMB_CELLS", "head_grid", "pooled", "share_grid", "vector_bars"]
+__all__ = ["THUMB_CELLS", "head_grid", "heads_lines", "pooled", "share_grid", "vector_bars"]
 
 THUMB_CELLS = 32  # a thumbnail shows at most this many rows and columns; longer inputs are pooled into blocks
 GRID_COLOURS = "Viridis"  # one number per head (a share from 0 to 1)
@@ -210,3 +210,80 @@ def vector_bars(vector: np.ndarray, *, title: str = "", shown: int = 32, colour:
         bargap=0.15,
     )
     return fig
+
+
+HEAD_COLOURS = (  # one colour per head (12), as BertViz's head view: Plotly's D3 palette and two more
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+    "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939",
+)  # fmt: skip
+
+
+def heads_lines(
+    layer_maps: np.ndarray,
+    tokens: list[str],
+    token: int,
+    *,
+    head_label: str = "head {n}",
+    left_title: str = "query",
+    right_title: str = "key",
+    least: float = 0.05,
+) -> go.Figure:
+    """BertViz's head view for one query token: a line to every key from every head of one layer, one colour per
+    head, as opaque and as thick as its weight (weights below ``least`` left out). layer_maps: (H, T, T)."""
+    H, T, _ = layer_maps.shape
+    labels = [theme.show_token(tok) for tok in tokens]
+    ys = np.arange(T, dtype=float)
+    fig = go.Figure()
+    for head in range(H):
+        colour = HEAD_COLOURS[head % len(HEAD_COLOURS)]
+        shown = [j for j in range(T) if layer_maps[head, token, j] >= least]
+        for first, j in enumerate(shown):
+            w = float(layer_maps[head, token, j])
+            fig.add_trace(
+                go.Scatter(
+                    x=[0.12, 0.88],
+                    y=[ys[token], ys[j]],
+                    mode="lines",
+                    line={"color": colour, "width": 1 + 8 * w},
+                    opacity=min(1.0, 0.25 + w),
+                    name=head_label.format(n=head + 1),
+                    legendgroup=str(head),
+                    showlegend=first == 0,
+                    hoverinfo="text",
+                    text=f"{head_label.format(n=head + 1)}: {labels[token]} → {labels[j]} {w:.2f}",
+                )
+            )
+    _token_columns(fig, labels, token)
+    fig.update_xaxes(visible=False, range=[-0.15, 1.2])
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_layout(
+        height=int(max(260, 28 * T + 120)),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.02, "yanchor": "top"},
+        annotations=[
+            {"x": 0.05, "y": 1.04, "xref": "x", "yref": "paper", "text": f"<b>{left_title}</b>", "showarrow": False},
+            {"x": 0.95, "y": 1.04, "xref": "x", "yref": "paper", "text": f"<b>{right_title}</b>", "showarrow": False},
+        ],
+    )
+    return fig
+
+
+def _token_columns(fig: go.Figure, labels: list[str], token: int) -> None:
+    """The tokens down both sides of a line view, the query in red on the left."""
+    T = len(labels)
+    font = {"size": 18, "family": theme.MONO_FAMILY}
+    colours = ["#e11d48" if i == token else "#0b1220" for i in range(T)]
+    for x, position, colour in ((0.1, "middle left", colours), (0.9, "middle right", None)):
+        fig.add_trace(
+            go.Scatter(
+                x=[x] * T,
+                y=np.arange(T, dtype=float),
+                mode="text",
+                text=labels,
+                textposition=position,
+                textfont={**font, "color": colour} if colour else font,
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )

@@ -22,9 +22,8 @@ from app.services.runtime import compute_device
 from models.protocols import ImageModel, TextClassifier, TextModel
 
 if TYPE_CHECKING:
-    from models.cards import ModelCard
-
     from models import registry
+    from models.cards import ModelCard
 
 R = TypeVar("R")
 Model = TextModel | ImageModel | TextClassifier  # what a page may hold; capabilities checked with isinstance

@@ -16,7 +16,6 @@ from models.results import AttentionPermutation, Classification, Erasure, Proble
 
 if TYPE_CHECKING:
     from models.cards import Explanations
-
     from models.registry import ModelEntry
 
 MAX_REVIEW_CHARS = 20_000  # longer pastes are refused; up to this a long review is read in part (with a notice)

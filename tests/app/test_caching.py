@@ -12,7 +12,14 @@ import pytest
 from app import services
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_OBJECTS = {"compute_device", "model_catalog", "load_model", "trainer", "minilm", "_open_store"}  # may use st.cache_resource
+SHARED_OBJECTS = {
+    "compute_device",
+    "model_catalog",
+    "load_model",
+    "trainer",
+    "minilm",
+    "_open_store",
+}  # may use st.cache_resource
 
 
 def test_only_shared_objects_are_cached_as_resources():

@@ -109,3 +109,11 @@ def test_the_first_example_shows_the_pronoun_and_its_noun():
     at.button(key="ml_show_pronoun").click().run()
     assert_clean(at)
     assert any("“it” attends most to “animal”" in m.value for m in at.markdown)
+
+
+def test_the_line_view_draws_every_head_of_a_layer_in_colour():
+    at = open_minilm()
+    at.segmented_control(key="ml_view").set_value("lines").run()
+    at.toggle(key="ml_all_heads").set_value(True).run()
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 1

@@ -41,13 +41,16 @@ def test_every_shipped_model_has_its_training_command_in_the_readme(entry):
 def test_the_map_of_the_code_names_real_files_and_every_module():
     block = architecture_block()
     named = set(re.findall(r"[\w./]+\.py\b", block))
+    app_packages = ("services", "ui", "logic", "classroom")
     folders = {"app": ROOT / "app", "models": ROOT / "models", "tasks": ROOT / "models" / "tasks"}
+    folders |= {package: ROOT / "app" / package for package in app_packages}
     for name, folder in folders.items():
         for module in folder.glob("*.py"):
             if module.name != "__init__.py":
                 assert module.name in {Path(n).name for n in named}, f"{name}/{module.name} is not in the README"
     for path in named:
-        candidates = [ROOT / path, ROOT / "app" / path, ROOT / "models" / path, ROOT / "models" / "tasks" / path]
+        pages = [folder / path for folder in (ROOT / "app" / "pages").glob("**/") if folder.is_dir()]
+        candidates = [ROOT / path, *(folder / path for folder in folders.values()), *pages]
         assert any(c.exists() for c in candidates), f"the README names {path}, which does not exist"
 
 

@@ -200,8 +200,9 @@ def _show_pronoun(token: int) -> None:
 
 
 def lines_view(result: SelfAttention) -> None:
-    """BertViz's head view: lines from the chosen token to what it looks at. On the first example, a button
-    shows the head that links the pronoun to its noun."""
+    """BertViz's head view: lines from the chosen token to what it looks at, in one head (or the average) or in
+    every head of the layer, one colour each. On the first example, a button shows the head that links the
+    pronoun to its noun."""
     if result.text == EXAMPLES[0] and PRONOUN[2] in result.tokens:
         st.button(
             t("minilm.show_pronoun"),
@@ -210,6 +211,19 @@ def lines_view(result: SelfAttention) -> None:
             args=(result.tokens.index(PRONOUN[2]),),
             icon=":material/link:",
         )
+    if st.toggle(t("minilm.all_heads_lines"), key="ml_all_heads"):
+        layer, _, token = selectors(result, head=False, token=True)
+        fig = sa_charts.heads_lines(
+            result.maps[layer],
+            result.tokens,
+            token,
+            head_label=t("minilm.head_short"),
+            left_title=t("tf.queries_axis"),
+            right_title=t("tf.keys_axis"),
+        )
+        st.plotly_chart(fig, key="ml_lines", config=theme.png_config("minilm-heads-lines"), width="stretch")
+        st.caption(t("minilm.all_heads_note"))
+        return
     layer, head, token = selectors(result, token=True, average=True)
     w = head_weights(result, layer, head)
     every = len(result.tokens) <= LINE_ALL_MAX and st.toggle(t("minilm.all_lines"), key="ml_all_lines")
