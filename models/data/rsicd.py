@@ -2,7 +2,7 @@
 
 Both come as ``images/`` and a ``captions.tsv`` with a header and one line per caption (five per image):
 
-    RSICD          file<TAB>split<TAB>caption              split: train | val (the official test split is kept apart)
+    RSICD          file<TAB>split<TAB>caption              split: train | val | val-overlap (test kept apart)
     UCM-captions   file<TAB>split<TAB>class<TAB>caption    split: train | val | test (Qu et al.'s split)
     any other      file<TAB>caption                        (no split: every image is "test")
 
