@@ -22,10 +22,10 @@ def bar_of(entry: registry.ModelEntry, entries: list[registry.ModelEntry]) -> tu
     bar = quality_bar(entry.name)
     if bar is not None:
         return bar[0], bar[1], "tests/models"
-    if entry.task.startswith("translate") and entry.card["config"].get("attention") != "none":
-        baselines = [e for e in entries if e.task == entry.task and e.card["config"].get("attention") == "none"]
+    if entry.task.startswith("translate") and entry.card.attention != "none":
+        baselines = [e for e in entries if e.task == entry.task and e.card.attention == "none"]
         baseline = baselines[0] if baselines else None
-        chrf = (baseline.card.get("training", {}).get("validation") or {}).get("chrf") if baseline else None
+        chrf = (baseline.card.raw.get("training", {}).get("validation") or {}).get("chrf") if baseline else None
         if chrf is not None:
             return "chrf", chrf + 3, f"{baseline.name}'s validation chrF {chrf:g} + 3"
     return None
@@ -34,7 +34,7 @@ def bar_of(entry: registry.ModelEntry, entries: list[registry.ModelEntry]) -> tu
 def rows(opts: Options) -> Iterator[Row]:
     entries = registry.catalog()
     for entry in entries:
-        training = entry.card.get("training", {})
+        training = entry.card.raw.get("training", {})
         wall, history = training.get("wall_time_s"), training.get("history") or []
         run = f"whole run {fmt_value(wall)} s, {training.get('steps', '?')} steps, stopped by {training.get('stopped')}"
         where = f"on {training.get('device', '?')}"

@@ -46,7 +46,7 @@ def rows(opts: Options) -> Iterator[Row]:
         for entry in entries:
             model = registry.load_checkpoint(entry.name, device="cpu").model
             measured = evaluate_translation(model, items)
-            chrf[entry.name] = (entry.card["config"]["attention"], measured["chrf"], measured["bleu"])
+            chrf[entry.name] = (entry.card.attention, measured["chrf"], measured["bleu"])
         baseline = next((c for a, c, _ in chrf.values() if a == "none"), None)
         for name, (attention, value, bleu) in chrf.items():
             relative = attention != "none" and baseline is not None

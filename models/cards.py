@@ -235,19 +235,6 @@ class ModelCard:
             live=True,
         )
 
-    # ------------------------------------------------------------------ the JSON, while pages move to fields
-
-    def __getitem__(self, key: str) -> Any:
-        """``card["config"]``: the raw JSON, as the catalog gave it before there were fields (use a field)."""
-        return self.raw[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """``card.get("title", name)``: the raw JSON, as before there were fields (use a field)."""
-        return self.raw.get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.raw
-
 
 # ----------------------------------------------------------------------------- reading the JSON's sections
 

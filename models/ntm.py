@@ -23,9 +23,10 @@ content and just move on from where it was, which is how the NTM walks through m
 
 The choices the paper left open follow Collier & Beel (2018, "Implementing Neural Turing Machines"):
 memory rows start at a small constant (``memory_init``), the heads start on row 0, the first read vector
-is zero; each is a config field. ``gate_bias``, ``sharpen_bias`` and ``write_shift_bias`` set where training
-starts from: heads that keep their last weighting (g small) move by location from the first step, and a
-write head that tends to move on by one row leaves each vector in a row of its own; the controller then
+is zero; each is a config field. ``gate_bias``, ``sharpen_bias``, ``write_shift_bias`` and
+``read_stay_bias`` set where training starts from: heads that keep their last weighting (g small) move by
+location from the first step, a write head that tends to move on by one row leaves each vector in a row of
+its own, and a read head that tends to wait stays on the first row until it is time to read; the controller then
 has less reason to hold the pattern in its own state instead of in memory. They are only initial biases:
 where each head looks, when it moves and what it writes are all learnt.
 
@@ -78,6 +79,7 @@ class MemoryConfig:
     gate_bias: float = 0.0  # initial bias of each head's gate g: < 0 makes heads start out moving by location
     sharpen_bias: float = 0.0  # initial bias of γ = 1 + softplus(·): > 0 makes heads start out sharp
     write_shift_bias: float = 0.0  # initial bias of the write head's move by +1: > 0 makes it start out walking
+    read_stay_bias: float = 0.0  # initial bias of the read head's move by 0: > 0 makes it start out waiting in place
     max_length: int = 60  # the longest pattern the app feeds it
 
     def __post_init__(self) -> None:
@@ -153,6 +155,8 @@ class Head(nn.Module):
             self.params.bias[M + 2 + cfg.shifts] = cfg.sharpen_bias
             if writes:
                 self.params.bias[M + 2 + cfg.shift_range + 1] = cfg.write_shift_bias  # s(+1)
+            else:
+                self.params.bias[M + 2 + cfg.shift_range] = cfg.read_stay_bias  # s(0)
 
     def forward(self, h: Tensor, memory: Tensor, previous: Tensor) -> dict[str, Tensor]:
         """h (B, H), memory (B, N, M), previous w_{t−1} (B, N) -> every quantity of the step, w last."""

@@ -24,7 +24,7 @@ def pct(value) -> str:
 
 def quality(e: registry.ModelEntry) -> str:
     """One cell: the numbers ``python -m models.evaluate`` printed for this model, as its card keeps them."""
-    m = e.card.get("metrics", {})
+    m = e.card.raw.get("metrics", {})
     if e.task == "date":
         fam = m.get("per_family", {})
         return (
@@ -39,7 +39,7 @@ def quality(e: registry.ModelEntry) -> str:
             f"mass in box {pct(m.get('attention_correctness'))}"
         )
     if e.task == "caption-aerial":
-        val, ucm, dl = m.get("rsicd_val", {}), m.get("ucm_test", {}), e.card.get("deletion", {})
+        val, ucm, dl = m.get("rsicd_val", {}), m.get("ucm_test", {}), e.card.raw.get("deletion", {})
         cell = (
             f"RSICD val ({val.get('n_images')} photos): BLEU-4 {val.get('bleu4')}, CIDEr {val.get('cider')}, "
             f"{val.get('distinct_captions')} distinct captions; UCM test BLEU-4 {ucm.get('bleu4')}"
@@ -68,10 +68,10 @@ def quality(e: registry.ModelEntry) -> str:
 
 def render() -> str:
     """The whole block: the table, its footnote, and each model's training command."""
-    entries = sorted(registry.catalog(), key=lambda e: (e.task, e.card.get("order", 0), e.name))
+    entries = sorted(registry.catalog(), key=lambda e: (e.task, e.card.raw.get("order", 0), e.name))
     lines = ["| model | task | size | trained in | quality (fresh held-out data) |", "| --- | --- | --- | --- | --- |"]
     for e in entries:
-        card = e.card
+        card = e.card.raw
         size = f"{card['weights']['bytes'] / 2**20:.1f} MB"
         shared = "shared" in card["training"].get("note", "")  # timed while other jobs used the cores
         wall = f"{card['training']['wall_time_s'] / 60:.1f} min" + (" ¹" if shared else "")
@@ -83,7 +83,7 @@ def render() -> str:
         "Each was made by exactly this command (also in its card):",
         "",
         "```bash",
-        *(e.card["training"]["command"] for e in entries),
+        *(e.card.command for e in entries),
         "```",
     ]
     return "\n".join(lines)

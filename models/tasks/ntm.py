@@ -139,7 +139,8 @@ def _model(args: argparse.Namespace) -> nn.Module:
         gate_bias=args.gate_bias,
         sharpen_bias=args.sharpen_bias,
         write_shift_bias=args.write_shift_bias,
-        max_length=max(EVAL_LENGTHS),
+        read_stay_bias=args.read_stay_bias,
+        max_length=min(max(EVAL_LENGTHS), args.rows),  # the longest pattern the app feeds it
     )
     return NTM(cfg) if cfg.architecture == "ntm" else CopyLSTM(cfg)
 
@@ -241,6 +242,7 @@ def add_arguments(parser: argparse.ArgumentParser, command: str = "ntm") -> None
     parser.add_argument("--gate-bias", type=float, default=-2.0, help="initial bias of the heads' gates g")
     parser.add_argument("--sharpen-bias", type=float, default=0.0, help="initial bias of the heads' γ")
     parser.add_argument("--write-shift-bias", type=float, default=1.5, help="initial bias of the write head's s(+1)")
+    parser.add_argument("--read-stay-bias", type=float, default=0.0, help="initial bias of the read head's s(0)")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--optimizer", default="adam", choices=["adam", "rmsprop"])
     parser.add_argument("--lr", type=float, default=1e-3)

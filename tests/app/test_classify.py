@@ -14,7 +14,7 @@ from tests.app.conftest import ROOT, assert_clean, open_app
 REVIEW_KO = "발연기 도저히 못보겠다 진짜 이렇게 연기를 못할거라곤 상상도 못했네"
 ENGLISH = "A wonderful film. I loved every minute of it."
 CLASSIFIERS = {e.name: e.card for e in registry.catalog() if e.kind == "classifier"}
-ENGLISH_MODEL = next((n for n, c in CLASSIFIERS.items() if c.get("language") == "en"), None)
+ENGLISH_MODEL = next((n for n, c in CLASSIFIERS.items() if c.language == "en"), None)
 pytestmark = pytest.mark.skipif("classify-nsmc" not in CLASSIFIERS, reason="the Korean review classifier is missing")
 
 

@@ -11,7 +11,7 @@ from app.classroom import store
 from app.classroom.store import ClassStore
 from app.i18n import t
 from app.navigation import PAGES
-from tests.app.conftest import ROOT, assert_clean
+from tests.app.conftest import ROOT, assert_clean, open_app
 
 PAGE = str(next(spec.file for spec in PAGES if spec.name == "classroom"))
 
@@ -232,3 +232,25 @@ def test_a_teacher_who_leaves_the_round_finds_the_way_back(db_url):
     assert_clean(at)
     assert (one(at.query_params["code"]), one(at.query_params["t"])) == (code, token)
     assert [b for b in at.button if b.key == "class_reveal"]
+
+
+def test_text_asks_the_class_about_the_step_on_its_slider(db_url):
+    at = open_app("text")
+    at.session_state["text_tab"] = "Step by step"  # only the open tab runs
+    at.run()
+    at.slider(key="text_steps_step").set_value(3).run()
+    at.button(key="text_ask_class").click().run()
+    assert_clean(at)
+    asked = ClassStore(db_url).question(one(at.query_params["code"]), 0)
+    assert asked.kind == "text" and asked.asked == "1994-09-27"[2]  # the third character written
+
+
+def test_image_asks_the_class_about_the_word_on_its_slider(db_url):
+    at = open_app("image")
+    assert_clean(at)
+    caption = next(m.value for m in at.markdown if 'data-testid="al-caption"' in m.value)
+    at.button(key="image_ask_class").click().run()
+    assert_clean(at)
+    asked = ClassStore(db_url).question(one(at.query_params["code"]), 0)
+    assert asked.kind == "image" and asked.attention.ndim == 2
+    assert asked.asked and asked.asked in caption

@@ -161,9 +161,7 @@ def test_korean_worked_example_and_bad_edit():
 
 @pytest.fixture(scope="module")
 def models():
-    names = [
-        e.name for e in registry.catalog(task="date") if e.kind == "seq2seq" and e.card["config"]["attention"] != "none"
-    ]
+    names = [e.name for e in registry.catalog(task="date") if e.kind == "seq2seq" and e.card.attention != "none"]
     return {name: registry.load_checkpoint(name, device="cpu").model for name in names}
 
 

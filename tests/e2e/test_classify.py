@@ -10,7 +10,7 @@ from tests.e2e.conftest import assert_no_exception
 from tests.e2e.harness import wait_until_idle
 
 CLASSIFIERS = {e.name: e.card for e in registry.catalog() if e.kind == "classifier"}
-ENGLISH_MODEL = next((n for n, c in CLASSIFIERS.items() if c.get("language") == "en" and n.endswith("imdb")), None)
+ENGLISH_MODEL = next((n for n, c in CLASSIFIERS.items() if c.language == "en" and n.endswith("imdb")), None)
 pytestmark = pytest.mark.skipif("classify-nsmc" not in CLASSIFIERS, reason="the Korean review classifier is missing")
 
 

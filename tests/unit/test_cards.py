@@ -162,14 +162,14 @@ def test_the_registry_gives_a_card_for_a_catalog_entry_a_name_and_a_checkpoint(t
     torch.manual_seed(0)
 
 
-def test_the_catalog_still_answers_json_keys_while_pages_move_to_fields():
-    """The transition shim: ``entry.card["config"]`` and ``.get`` answer from the JSON, as before."""
+def test_a_catalog_card_is_fields_only():
+    """Pages read fields, never the JSON: a ModelCard cannot be indexed like the dict it came from."""
     for entry in registry.catalog(directory=registry.ASSETS_DIR):
         doc = _json(entry.path)
-        assert entry.card["config"] == doc["config"]
-        assert entry.card.get("title", entry.name) == doc.get("title", entry.name)
-        assert entry.card.get("no such key", 7) == 7
-        assert "config" in entry.card
+        assert entry.card.title == doc.get("title", entry.name)
+        assert entry.card.command == doc["training"]["command"]
+        with pytest.raises(TypeError):
+            entry.card["config"]
 
 
 def test_cards_import_no_torch():

@@ -31,7 +31,7 @@ def test_model_table_is_the_cards():
 
 @pytest.mark.parametrize("entry", registry.catalog(), ids=lambda e: e.name)
 def test_every_shipped_model_has_its_training_command_in_the_readme(entry):
-    command = entry.card["training"]["command"]
+    command = entry.card.command
     assert command.startswith("python -m models.train ")
     assert command in README
     args = train_parser().parse_args(shlex.split(command)[3:])  # the command line of today still takes it

@@ -88,6 +88,9 @@ with tabs["word"]:
         views.word_view(best, hits, cmap, opacity)
         word = st.session_state.get("image_word")
         link.keep(word=None if word is None else word + 1)
+        from app.classroom import views as class_views  # SQLAlchemy only once a view is asked about
+
+        class_views.ask_about_image(best, word or 0, model=name)
 with tabs["grid"]:
     if tabs["grid"].open:
         views.grid_view(best, name, cmap, opacity)

@@ -256,10 +256,15 @@ def compare_card(task: Task, model_name: str, text: str) -> None:
 
 
 @st.fragment
-def steps_view(alignment, link: links.Link) -> None:
-    """The step slider and its view: moving the slider reruns only this part (and keeps the step in the URL)."""
+def steps_view(alignment, link: links.Link, name: str) -> None:
+    """The step slider and its view: moving the slider reruns only this part (and keeps the step in the URL);
+    the chosen step can become a question for the whole class (/class)."""
     components.step_through(alignment, key="text_steps")
-    link.keep(step=st.session_state.get("text_steps_step"))
+    step = st.session_state.get("text_steps_step")
+    link.keep(step=step)
+    from app.classroom import views as class_views  # SQLAlchemy only once a view is asked about
+
+    class_views.ask_about_text(alignment, (step or 1) - 1, model=name)
 
 
 def views(task: Task, name: str, text: str, beams: list, shown, beam_width: int, given: dict) -> None:
@@ -280,7 +285,7 @@ def views(task: Task, name: str, text: str, beams: list, shown, beam_width: int,
             st.write(t("text.no_attention_body"))
     with tab_steps:
         if tab_steps.open and shown.has_attention:
-            steps_view(shown, task.link)
+            steps_view(shown, task.link, name)
         elif tab_steps.open:
             st.write(t("text.no_attention_body"))
     with tab_beams:
