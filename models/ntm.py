@@ -3,10 +3,10 @@ that it writes to and reads from through attention. And, for comparison, the LST
 
     memory      M_t: N rows of width M (N × M), every row starting at the same small constant
     controller  h_t = LSTM([x_t; r_{t−1}], h_{t−1})
+    read head   w^r_t = address(params(h_t), M_{t−1}, w^r_{t−1})
+                r_t = Σ_i w^r_t(i) M_{t−1}(i)                                      (eq. 2)
     write head  w^w_t = address(params(h_t), M_{t−1}, w^w_{t−1})
                 M_t(i) = M_{t−1}(i) [1 − w^w_t(i) e_t] + w^w_t(i) a_t            (eqs. 3–4: erase, then add)
-    read head   w^r_t = address(params(h_t), M_t, w^r_{t−1})
-                r_t = Σ_i w^r_t(i) M_t(i)                                          (eq. 2)
     output      y_t = σ(W_o [h_t; r_t])
 
 Each head's address is four small steps (§3.3, eqs. 5–9). From the controller it gets a key k_t, a key
@@ -208,12 +208,14 @@ class NTM(nn.Module):
         """One step. x (B, bits+1) -> (logits (B, bits), next state, what each head did)."""
         memory, w_write, w_read, r, h, c = state
         h, c = self.controller(torch.cat([x, r], dim=-1), (h, c))  # (B, H) each
-        wrote = self.write_head(h, memory, w_write)
-        memory = erase_and_add(memory, wrote["weights"], wrote["erase"], wrote["add"])  # (B, N, M)
+        # the read head reads the memory as it was before this step's write: what it returns was stored at an
+        # earlier step, so the memory is storage across time and never a shortcut from this step's input
         read = self.read_head(h, memory, w_read)
         if force_row is not None:  # the what-if: read this row alone
             read["weights"] = F.one_hot(torch.full_like(r[:, 0], force_row, dtype=torch.long), memory.size(1)).float()
-        r = torch.bmm(read["weights"].unsqueeze(1), memory).squeeze(1)  # (B, M) r_t = Σ_i w(i) M(i)
+        r = torch.bmm(read["weights"].unsqueeze(1), memory).squeeze(1)  # (B, M) r_t = Σ_i w(i) M_{t−1}(i)
+        wrote = self.write_head(h, memory, w_write)
+        memory = erase_and_add(memory, wrote["weights"], wrote["erase"], wrote["add"])  # (B, N, M)
         logits = self.output(torch.cat([h, r], dim=-1))  # (B, bits)
         return logits, (memory, wrote["weights"], read["weights"], r, h, c), (wrote, read, memory, r)
 

@@ -136,8 +136,8 @@ def heads_view(trace: MemoryTrace, step: int) -> None:
 # ----------------------------------------------------------------------------- addressing at one step
 
 FORMULAS = {
-    "content": r"w^c_t(i) = \frac{\exp\big(\beta_t\, K(k_t, M_t(i))\big)}"
-    r"{\sum_j \exp\big(\beta_t\, K(k_t, M_t(j))\big)},"
+    "content": r"w^c_t(i) = \frac{\exp\big(\beta_t\, K(k_t, M_{t-1}(i))\big)}"
+    r"{\sum_j \exp\big(\beta_t\, K(k_t, M_{t-1}(j))\big)},"
     r"\quad K(u, v) = \frac{u \cdot v}{\lVert u\rVert\,\lVert v\rVert}",
     "gated": r"w^g_t = g_t\, w^c_t + (1 - g_t)\, w_{t-1}",
     "shifted": r"\tilde w_t(i) = \sum_{j} w^g_t(j)\, s_t(i - j)",

