@@ -11,7 +11,8 @@ from app.i18n import korean_line_breaks, language_picker, t
 from app.navigation import ICON, available
 from app.ui import presenter
 
-st.set_page_config(page_title="Attention Lens", page_icon=ICON, layout="wide", initial_sidebar_state="expanded")
+# "auto": the sidebar open on a projector or laptop, collapsed on a phone (the page, not the menu, comes first)
+st.set_page_config(page_title="Attention Lens", page_icon=ICON, layout="wide", initial_sidebar_state="auto")
 korean_line_breaks()
 
 with st.sidebar:

@@ -46,7 +46,7 @@ def step_name(step: int, length: int) -> str:
 
 def typed_pattern() -> np.ndarray:
     """The pattern box, a length slider and a button that makes a random pattern; stops on bad input."""
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
     length = c1.slider(t("memory.length_slider"), 1, memory.MAX_LENGTH, 12, key="mem_length")
     if c2.button(t("memory.generate"), key="mem_generate", icon=":material/casino:", width="stretch") or (
         "mem_input" not in st.session_state

@@ -11,14 +11,15 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 def pattern_box(page):
-    return page.get_by_label(t("memory.input_label"))
+    return page.get_by_role("textbox", name=t("memory.input_label"))
 
 
 def test_the_page_draws_the_copy_the_heads_and_the_pipeline(page):
     page.open("/memory")
     expect(page.get_by_text(t("memory.copy_title"))).to_be_visible()
+    # the copies, both heads' maps, the memory and the pipeline's bars: Plotly mounts each as its part arrives
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 9", timeout=60_000)
     wait_for_charts(page)
-    assert page.locator(".js-plotly-plot").count() >= 9
     expect(page.get_by_text(t("memory.pipeline_title"))).to_be_visible()
     expect(page.get_by_text(t("memory.attention_title"))).to_be_visible()
     assert_no_exception(page)
