@@ -35,7 +35,7 @@ def typed(text: str, model: str = "classify-nsmc", lang: str = "en"):
     at = open_app("classify", lang=lang)
     if model != at.selectbox(key="classify_model").value:
         at.selectbox(key="classify_model").set_value(model).run()
-    language = CLASSIFIERS[model]["language"]
+    language = CLASSIFIERS[model].language
     at.text_area(key=f"classify_text_{language}").set_value(text).run()
     return at
 

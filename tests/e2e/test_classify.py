@@ -44,7 +44,7 @@ def test_korean_interface_and_english_into_the_korean_model(page):
 def test_english_review_with_the_english_model(page):
     page.open("/classify")  # an English reader starts on an English model, when there is one
     picker = page.get_by_test_id("stSelectbox").first
-    title = CLASSIFIERS[ENGLISH_MODEL]["title"]
+    title = CLASSIFIERS[ENGLISH_MODEL].title
     if title not in picker.inner_text():
         picker.click()
         page.get_by_role("option", name=title).click()
