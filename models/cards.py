@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 DEFAULT_ORDER = 100  # the menu position of a card without "order": after every shipped model that has one
-CAPTION_SPLITS = ("rsicd_val",)  # the held-out photo splits a captioner's card may report, first found wins
+CAPTION_SPLITS = ("rsicd_val", "flickr8k_val")  # held-out photo splits a captioner's card may report; first wins
 LIVE_TASKS = {"date": "date", "reverse": "experiment-reverse", "copy": "experiment-copy"}  # live task -> card task
 
 T = TypeVar("T")

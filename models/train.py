@@ -15,11 +15,17 @@ Each run prints a progress bar, stops at its target metric or its time budget, s
 ``<out>/<name>.safetensors`` + ``<name>.json`` (the card: config, vocabulary, command, seed, wall time
 and the metrics of ``python -m models.evaluate``), and keeps a resumable checkpoint in
 ``runs/<name>/`` while it trains (``--checkpoint``; ``--resume`` continues from it).
+
+The photo captioners also train on several processes or GPUs (PyTorch DistributedDataParallel, see
+models/distributed.py):
+
+    torchrun --nproc_per_node 8 -m models.train caption --data photos --karpathy DIR/dataset_flickr8k.json ...
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
     args.argv = argv  # the card records the exact command
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not (args.command == "caption" and args.data != "shapes"):
+        raise SystemExit("torchrun: only the photo captioners (caption --data rsicd or photos) train on several ranks")
     return tasks.for_command(args.command).train(args)
 
 

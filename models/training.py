@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import shlex
 import sys
@@ -45,6 +46,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from models.distributed import Distributed, LossModule
 from models.registry import resolve_device, save_checkpoint
 
 __all__ = [
@@ -88,6 +90,7 @@ class RunConfig:
     resume: bool = False
     argv: tuple[str, ...] = ()  # the command line after ``python -m models.train``
     started: float = field(default_factory=time.perf_counter)
+    distributed: Distributed | None = None  # under torchrun: this process's rank (models/distributed.py)
 
     @classmethod
     def start(cls, args: argparse.Namespace, name: str | None = None) -> RunConfig:
@@ -100,11 +103,16 @@ class RunConfig:
         if threads:
             torch.set_num_threads(threads)
         name = name or args.name
+        device = resolve_device(args.device)
+        distributed = Distributed.from_env(device)
+        if distributed is not None and device.type == "cuda":  # one GPU per rank
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", distributed.rank)))
+            torch.cuda.set_device(device)
         return cls(
             name=name,
             out=Path(args.out),
             seed=args.seed,
-            device=resolve_device(args.device),
+            device=device,
             budget_s=args.budget,
             max_steps=args.max_steps,
             batch=getattr(args, "batch", 32),
@@ -115,7 +123,13 @@ class RunConfig:
             resume_dir=RUNS_DIR / name if args.checkpoint or args.resume else None,
             resume=args.resume,
             argv=tuple(getattr(args, "argv", None) or ()),
+            distributed=distributed,
         )
+
+    @property
+    def main(self) -> bool:
+        """Whether this process prints, measures and saves (always, unless it is a torchrun rank above 0)."""
+        return self.distributed is None or self.distributed.main
 
     @property
     def command(self) -> str:
@@ -148,6 +162,7 @@ class RunConfig:
             "resume_dir": self.resume_dir,
             "resume": self.resume,
             "progress": self.progress,
+            "distributed": self.distributed,
         }
         return fit(model, optimizer, next_batch, loss_fn, evaluate, **(given | options))
 
@@ -170,6 +185,8 @@ def finish(
     card = training_card(run, result, wall_s, run.device, data, **head)
     card["training"] |= training or {}
     card["metrics"] = metrics
+    if not run.main:  # a torchrun rank above 0: rank 0 writes the card and the checkpoint
+        return card
     print(f"{run.name}: {result.steps} steps in {wall_s:.1f} s ({result.stopped}); {summary}", file=sys.stderr)
     if run.save:
         print(f"saved {save_checkpoint(model, card, run.out, run.name)}", file=sys.stderr)
@@ -421,43 +438,55 @@ def fit(
     should_stop: Callable[[], bool] | None = None,
     progress: bool = True,
     keep_best: str | None = None,
+    distributed: Distributed | None = None,
 ) -> FitResult:
     """Train until the target metric is reached, the time budget or max_steps runs out, or a stop.
+
+    distributed: this process's place in a torchrun job (models/distributed.py); ``next_batch`` then gives this
+    rank's share of each step's global batch.
 
     keep_best: a metric name; the weights of the evaluation where it was highest are restored at the end
     (early stopping without stopping: the run uses its whole budget, the model is its best moment).
     """
     base_lrs = [g["lr"] for g in optimizer.param_groups]
     run = _resumed(resume_dir, model, optimizer) if resume_dir is not None and resume else _Run()
-    bar = Progress(budget_s, enabled=progress)
+    bar = Progress(budget_s, enabled=progress and (distributed is None or distributed.main))
     start = time.perf_counter() - run.spent
-    last_eval = last_ckpt = time.perf_counter() - start
+    if distributed is None:
+        clock, step_loss, validate, saves = (lambda: time.perf_counter() - start), loss_fn, evaluate, True
+    else:  # rank 0's clock and validation everywhere; DDP averages the gradients of the ranks' shares
+        ddp = distributed.wrap(LossModule(model, loss_fn))
+        clock = lambda: distributed.agree(time.perf_counter() - start)[0]  # noqa: E731
+        step_loss, validate = (lambda _model, batch: ddp(batch)), (lambda: distributed.from_main(evaluate))
+        saves, should_stop = distributed.main, None
+    last_eval = last_ckpt = clock()
     model.train()
-    while not (stopped := _why_stop(run, time.perf_counter() - start, budget_s, max_steps, should_stop)):
-        elapsed = time.perf_counter() - start
+    while not (stopped := _why_stop(run, elapsed := clock(), budget_s, max_steps, should_stop)):
         scale = _learning_rate_scale(run.step, elapsed, budget_s, max_steps, warmup_steps, min_lr_ratio)
         for group, base in zip(optimizer.param_groups, base_lrs, strict=True):
             group["lr"] = base * scale
-        value, n = _train_step(model, optimizer, next_batch(run.step), loss_fn, grad_clip)
+        value, n = _train_step(model, optimizer, next_batch(run.step), step_loss, grad_clip)
+        value = value if distributed is None else distributed.mean(value)  # the loss of the whole global batch
         run.step, run.examples = run.step + 1, run.examples + n
         run.running_loss = value if run.running_loss is None else 0.95 * run.running_loss + 0.05 * value
         shown = " ".join(f"{k} {v:.4f}" for k, v in run.metrics.items() if isinstance(v, float))
         bar.update(elapsed, f"step {run.step} loss {run.running_loss:.4f} {shown}")
         if on_progress and run.step % 10 == 0:
             on_progress({"kind": "step", "step": run.step, "seconds": elapsed, "loss": run.running_loss})
-        now = time.perf_counter() - start
+        now = clock()
         if now - last_eval >= eval_every_s:
-            run.metrics = _evaluate(model, run, evaluate, now, on_progress)
-            last_eval = time.perf_counter() - start
+            run.metrics = _evaluate(model, run, validate, now, on_progress)
+            last_eval = clock()
             _remember_best(model, run, keep_best)
             if target and run.metrics.get(target[0], float("-inf")) >= target[1]:
                 stopped = "target"
                 break
         if resume_dir is not None and now - last_ckpt >= checkpoint_every_s:
-            info = {"step": run.step, "seconds": now, "examples": run.examples, "history": run.history}
-            save_resume(resume_dir, model, optimizer, info)
-            last_ckpt = time.perf_counter() - start
-    return _finish(model, run, evaluate, stopped, time.perf_counter() - start, bar, keep_best, on_progress)
+            if saves:
+                info = {"step": run.step, "seconds": now, "examples": run.examples, "history": run.history}
+                save_resume(resume_dir, model, optimizer, info)
+            last_ckpt = clock()
+    return _finish(model, run, validate, stopped, clock(), bar, keep_best, on_progress)
 
 
 def _resumed(folder: Path, model: nn.Module, optimizer: torch.optim.Optimizer) -> _Run:

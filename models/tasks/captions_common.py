@@ -21,7 +21,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,7 @@ from torch.nn import functional as F
 
 from models.captioner import Captioner, CaptionerConfig, config_dict, prepare_image
 from models.data.rsicd import CaptionedImage, build_vocabulary, read_captions, synthetic_non_aerial
+from models.distributed import Distributed, weights_digest
 from models.encoders import FEATURES
 from models.metrics import caption_scores, deletion_summary
 from models.training import RUNS_DIR, FitResult, RunConfig, finish, step_generator
@@ -120,45 +121,75 @@ def _photo_key(items: Sequence[CaptionedImage], model: Captioner) -> str:
 
 @torch.no_grad()
 def extract_features(
-    model: Captioner, items: Sequence[CaptionedImage], folder: Path, batch_size: int = 4, progress: bool = True
+    model: Captioner,
+    items: Sequence[CaptionedImage],
+    folder: Path,
+    batch_size: int = 4,
+    progress: bool = True,
+    distributed: Distributed | None = None,
 ) -> tuple[np.ndarray, dict]:
     """The frozen encoder's feature grid of every photo: ((N, C, h, w) float16 array, {"seconds", "photos"}).
 
     Kept in ``folder`` as <key>.npy (memory-mapped) + <key>.json (how many are done, seconds spent, over every
     session), written every 30 s: a second call continues where the first stopped and returns at once when done.
+    Under torchrun each rank encodes its own contiguous share into the one file (its progress in
+    <key>.part<r>of<N>.json); the seconds are then the slowest rank's.
     """
     folder.mkdir(parents=True, exist_ok=True)
     key = _photo_key(items, model)
     path, meta_path = folder / f"{key}.npy", folder / f"{key}.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() and path.is_file() else None
+    whole = json.loads(meta_path.read_text()) if meta_path.is_file() and path.is_file() else None
+    if whole is not None and whole["done"] == len(items):
+        return np.load(path, mmap_mode="r"), {"seconds": round(whole["seconds"], 1), "photos": len(items)}
     shape = (len(items), model.feature_dim, model.cfg.grid, model.cfg.grid)
-    if meta is None:
+    fresh = not path.is_file()  # then any progress file left beside it is stale
+    if (distributed is None or distributed.main) and fresh:
         np.lib.format.open_memmap(path, mode="w+", dtype=np.float16, shape=shape).flush()
-        meta = {"done": 0, "seconds": 0.0, "shape": list(shape)}
+    if distributed is not None:
+        distributed.barrier()  # the file exists before any rank writes into it
+        rows = distributed.share(len(items))
+        meta_path = folder / f"{key}.part{distributed.rank}of{distributed.world}.json"
+    else:
+        rows = range(len(items))
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() and not fresh else {"done": 0, "seconds": 0.0}
     features = np.load(path, mmap_mode="r+")
+    _encode_rows(model, items, features, rows, meta, meta_path, batch_size, progress)
+    seconds = meta["seconds"]
+    if distributed is not None:
+        seconds = max(distributed.gather(seconds))  # the ranks ran side by side: the slowest one's time
+        if distributed.main:
+            meta_path = folder / f"{key}.json"
+            meta_path.write_text(json.dumps({"done": len(items), "seconds": seconds, "shape": list(shape)}))
+        distributed.barrier()
+    else:
+        meta_path.write_text(json.dumps({**meta, "shape": list(shape)}))
+    return np.load(path, mmap_mode="r"), {"seconds": round(seconds, 1), "photos": len(items)}
+
+
+def _encode_rows(model, items, features, rows: range, meta: dict, meta_path: Path, batch_size: int, progress: bool):
+    """Encode the photos ``rows`` of ``items`` into ``features``, from ``meta["done"]`` (counted from rows.start)
+    on; ``meta`` (done, seconds) is written to ``meta_path`` every 30 s and at the end."""
     began, done_before = time.perf_counter() - meta["seconds"], meta["done"]  # the clock goes on from before
     session_start = last_save = last_print = time.perf_counter()
     model.eval()
-    for i in range(meta["done"], len(items), batch_size):
-        chunk = items[i : i + batch_size]
+    total = len(rows)
+    for k in range(meta["done"], total, batch_size):
+        i = rows.start + k
+        chunk = items[i : min(i + batch_size, rows.stop)]
         batch = torch.stack([prepare_image(Image.open(it.path), model.cfg.image_size)[1] for it in chunk])
         features[i : i + len(chunk)] = model.feature_grid(batch.to(model.device)).cpu().numpy().astype(np.float16)
-        meta["done"], meta["seconds"] = i + len(chunk), time.perf_counter() - began
+        meta["done"], meta["seconds"] = k + len(chunk), time.perf_counter() - began
         now = time.perf_counter()
-        if now - last_save >= 30 or meta["done"] == len(items):
+        if now - last_save >= 30 or meta["done"] == total:
             features.flush()
             meta_path.write_text(json.dumps(meta))
             last_save = now
-        if progress and (now - last_print >= 10 or meta["done"] == len(items)):
+        if progress and (now - last_print >= 10 or meta["done"] == total):
             rate = (meta["done"] - done_before) / max(now - session_start, 1e-9)
-            left = (len(items) - meta["done"]) / max(rate, 1e-9)
-            print(
-                f"features {meta['done']}/{len(items)} photos, {rate:.1f}/s, {left / 60:.1f} min left",
-                file=sys.stderr,
-            )
+            left = (total - meta["done"]) / max(rate, 1e-9)
+            print(f"features {meta['done']}/{total} photos, {rate:.1f}/s, {left / 60:.1f} min left", file=sys.stderr)
             last_print = now
-    meta_path.write_text(json.dumps(meta))
-    return np.load(path, mmap_mode="r"), {"seconds": round(meta["seconds"], 1), "photos": len(items)}
+    features.flush()
 
 
 class FeatureBatches:
@@ -166,9 +197,17 @@ class FeatureBatches:
     captions (all five by default)."""
 
     def __init__(
-        self, features: np.ndarray, items: Sequence[CaptionedImage], vocab: Vocab, seed: int, device, per_photo: int = 5
+        self,
+        features: np.ndarray,
+        items: Sequence[CaptionedImage],
+        vocab: Vocab,
+        seed: int,
+        device,
+        per_photo: int = 5,
+        distributed: Distributed | None = None,
     ) -> None:
         self.features, self.vocab, self.seed, self.device, self.per_photo = features, vocab, seed, device, per_photo
+        self.distributed = distributed  # under torchrun: each rank teaches its share of the step's photos
         self.train = [k for k, it in enumerate(items) if it.split == "train"]  # rows of ``features``
         self.captions = {k: items[k].captions for k in self.train}
 
@@ -179,6 +218,8 @@ class FeatureBatches:
         photos = sorted(self.train[p] for p in pick)  # sorted: the memory-mapped file is read in order
         grid = torch.from_numpy(self.features[photos].astype(np.float32))  # (B, C, h, w)
         chosen = [torch.randperm(len(self.captions[k]), generator=g)[: self.per_photo].tolist() for k in photos]
+        if self.distributed is not None:  # the same global batch on every rank, then this rank's part of it
+            photos, chosen = self.distributed.part(photos), self.distributed.part(chosen)
         captions = [(b, list(self.captions[k][c])) for b, k in enumerate(photos) for c in sorted(chosen[b])]
         rows = torch.tensor([b for b, _ in captions])  # (N,) which photo each caption describes
         y_out = self.vocab.batch([c for _, c in captions], eos=True)  # (N, T)
@@ -240,6 +281,8 @@ def evaluate_deletion(
 
 def _validate_features(model: Captioner, features: np.ndarray, items: Sequence[CaptionedImage], rows: list[int]):
     """Greedy captions of some held-out photos from their cached features: BLEU-4 and CIDEr-D."""
+    if not rows:
+        return {"bleu4": 0.0, "cider": 0.0, "distinct": 0.0}
     written = []
     for i in range(0, len(rows), 64):
         grid = torch.from_numpy(features[rows[i : i + 64]].astype(np.float32)).to(model.device)
@@ -250,15 +293,15 @@ def _validate_features(model: Captioner, features: np.ndarray, items: Sequence[C
 
 @torch.no_grad()
 def familiarity_reference(
-    model: Captioner, features: np.ndarray, items: Sequence[CaptionedImage], seed: int, held_out: str
+    model: Captioner, features: np.ndarray, train: Sequence[bool], seed: int, held_out: str
 ) -> dict:
-    """Fill the model's "does this look like my training photos?" rule from the training photos' pooled features
-    (their mean, deviation and principal directions) and set its threshold where 99 % of the held-out photos
-    (``held_out`` says which) stay within; then try it on synthetic images that are no photos. Returns what it
-    measured, for the card."""
-    chunks = [features[i : i + 256].astype(np.float32).mean((2, 3)) for i in range(0, len(items), 256)]
-    pooled = torch.from_numpy(np.concatenate(chunks))  # (N, C) each photo's mean feature vector
-    train = torch.tensor([it.split == "train" for it in items])
+    """Fill the model's "does this look like my training photos?" rule from the training pictures' pooled features
+    (their mean, deviation and principal directions; ``train`` marks them among ``features``' rows) and set its
+    threshold where 99 % of the other, held-out pictures (``held_out`` says which) stay within; then try it on
+    synthetic images that are no photos. Returns what it measured, for the card."""
+    chunks = [features[i : i + 256].astype(np.float32).mean((2, 3)) for i in range(0, len(train), 256)]
+    pooled = torch.from_numpy(np.concatenate(chunks))  # (N, C) each picture's mean feature vector
+    train = torch.tensor(list(train))
     mean, std = pooled[train].mean(0), pooled[train].std(0) + 1e-3
     basis = torch.linalg.svd((pooled[train] - mean) / std, full_matrices=False).Vh[: model.cfg.aerial_components]
     device = model.device
@@ -275,10 +318,10 @@ def familiarity_reference(
         accepted[kind] += d <= threshold
     per_kind = len(negatives) // len(accepted)
     return {
-        "rule": f"the RMS of the standardised, grid-averaged features outside the training photos' "
+        "rule": f"the RMS of the standardised, grid-averaged features outside the training pictures' "
         f"{model.cfg.aerial_components} principal directions (PCA reconstruction error) <= threshold",
         "threshold": round(threshold, 4),
-        "threshold_from": f"the 99th percentile of {len(distances_held_out)} held-out photos ({held_out})",
+        "threshold_from": f"the 99th percentile of {len(distances_held_out)} held-out pictures ({held_out})",
         "held_out_aerial_accepted": round(float((distances_held_out <= threshold).float().mean()), 4),
         "held_out_distance_median": round(float(distances_held_out.median()), 4),
         "synthetic_non_aerial_accepted": {k: f"{v}/{per_kind}" for k, v in accepted.items()},
@@ -290,10 +333,11 @@ def familiarity_reference(
 
 
 def feature_config(args: argparse.Namespace, vocab: Vocab) -> CaptionerConfig:
-    """The captioner of a frozen-encoder pipeline: EfficientNet-Lite0 at ``--feature-layer``, the decoder's sizes."""
+    """The captioner of a frozen-encoder pipeline: EfficientNet-``--encoder`` at ``--feature-layer``, the decoder's
+    sizes."""
     return CaptionerConfig(
         vocab=vocab.tokens,
-        encoder="efficientnet_lite0",
+        encoder=f"efficientnet_{args.encoder}",
         feature_layer=args.feature_layer,
         aerial_components=args.aerial_components,
         image_size=args.image_size,
@@ -303,13 +347,16 @@ def feature_config(args: argparse.Namespace, vocab: Vocab) -> CaptionerConfig:
         attention_dim=args.attention_dim,
         dropout=args.dropout,
         max_len=args.max_len,
-        deep_output=args.deep_output,
+        deep_output=args.deep_output or args.output_projection,
+        output_projection=args.output_projection,
     )
 
 
 def _fit_decoder(run: RunConfig, args, model: Captioner, features, items, val_rows: list[int], budget_s: float):
     """The one training loop on the cached features; validated on ``val_rows`` (greedy), the best CIDEr kept."""
-    data = FeatureBatches(features, items, model.vocab, run.seed, model.device, args.captions_per_photo)
+    data = FeatureBatches(
+        features, items, model.vocab, run.seed, model.device, args.captions_per_photo, run.distributed
+    )
     return run.fit(
         model,
         torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=run.lr),
@@ -322,14 +369,29 @@ def _fit_decoder(run: RunConfig, args, model: Captioner, features, items, val_ro
     )
 
 
-def _encoder_card(model: Captioner) -> dict:
-    from models.encoders import LITE0_FILE, LITE0_PACKAGE, LITE0_SHA256
-
+def _ranks_card(run: RunConfig, model: Captioner) -> dict:
+    """Under torchrun: the job's size and every rank's weights digest (equal when DDP kept them in step)."""
+    if run.distributed is None:
+        return {}
+    digests = run.distributed.gather(weights_digest(model))
     return {
-        "name": "EfficientNet-Lite0, ImageNet weights, frozen",
-        "package": LITE0_PACKAGE,
-        "file": LITE0_FILE,
-        "sha256": LITE0_SHA256,
+        "world_size": run.distributed.world,
+        "backend": run.distributed.backend,
+        "weights_digest_per_rank": digests,
+        "ranks_agree": len(set(digests)) == 1,
+    }
+
+
+def _encoder_card(model: Captioner) -> dict:
+    from models.captioner import LITE_ENCODERS
+    from models.encoders import VARIANTS
+
+    v = VARIANTS[LITE_ENCODERS[model.cfg.encoder]]
+    return {
+        "name": f"EfficientNet-{v.name.title()}, ImageNet weights ({v.top1} % top-1), frozen",
+        "package": v.package,
+        "file": v.file,
+        "sha256": v.sha256,
         "layer": model.cfg.feature_layer,
         "input": f"{model.cfg.image_size} px, pixels scaled to [-1, 1] as (255 x - 127) / 128",
     }
@@ -339,7 +401,7 @@ def train_on_features(
     args: argparse.Namespace,
     run: RunConfig,
     items: list[CaptionedImage],
-    finals: dict[str, tuple[list[CaptionedImage], str]],
+    finals: dict[str, tuple[list[CaptionedImage], str]] | Callable[[np.ndarray], dict],
     *,
     val_rows: list[int],
     data: str,
@@ -348,7 +410,8 @@ def train_on_features(
 ) -> dict:
     """A photo captioner on the frozen encoder: extract the features of ``items`` once, train the decoder
     (validated on the photos at ``val_rows``), fit the familiarity rule (held out: the photos not in train),
-    measure each of ``finals`` (name -> (photos, the evaluate command that repeats it)) with beam search, then
+    measure each of ``finals`` (name -> (photos, the evaluate command that repeats it); or a function of the
+    feature cache that returns them) with beam search, then
     the card (``head``: task, title, gallery, ...) and the checkpoint. Returns the card.
 
     ``--budget`` covers the whole run: feature extraction (over every session), training, the final measurement.
@@ -357,10 +420,12 @@ def train_on_features(
     model = Captioner(feature_config(args, vocab)).to(run.device)
     times = {"setup": round(run.elapsed(), 1)}  # reading the captions, building the model
     folder = Path(args.features or RUNS_DIR / run.name / "features")
-    features, extraction = extract_features(model, items, folder, progress=run.progress)
+    features, extraction = extract_features(model, items, folder, progress=run.progress, distributed=run.distributed)
     if args.extract_only:
         return {"feature_extraction": extraction}
     times["feature_extraction"] = extraction["seconds"]  # over every session
+    if callable(finals):
+        finals = finals(features)
     trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f"{len(items)} photos, {len(vocab)} words, {trained:,} trained parameters", file=sys.stderr)
     per_photo = extraction["seconds"] / max(extraction["photos"], 1)
@@ -368,8 +433,11 @@ def train_on_features(
     budget = run.budget_s - sum(times.values()) - reserve
     result: FitResult = _fit_decoder(run, args, model, features, items, val_rows, budget)
     times["training"] = result.seconds
+    ranks = _ranks_card(run, model)
+    if not run.main:  # rank 0 measures, writes the card and saves
+        return {"training": {"distributed": ranks}}
     measured = time.perf_counter()
-    rule = familiarity_reference(model, features, items, run.seed, held_out)
+    rule = familiarity_reference(model, features, [it.split == "train" for it in items], run.seed, held_out)
     metrics = {name: evaluate_photos(model, chosen) for name, (chosen, _) in finals.items() if chosen}
     times["final_measurement"] = round(time.perf_counter() - measured, 1)
     shown = {name: {k: m[k] for k in ("bleu4", "cider", "distinct_captions")} for name, m in metrics.items()}
@@ -385,6 +453,7 @@ def train_on_features(
         },
         summary=str(shown),
         training={
+            **({"distributed": ranks} if ranks else {}),
             "wall_time_parts_s": times,
             "doubly_stochastic_lambda": args.ds_lambda,
             "attention_entropy_lambda": args.entropy_lambda,

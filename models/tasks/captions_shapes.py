@@ -21,11 +21,13 @@ from torchvision.transforms import functional as TF
 from models.captioner import Captioner, CaptionerConfig, config_dict
 from models.data.shapes import Scene, ShapesGenerator, caption_vocabulary, render
 from models.metrics import bleu4, mass_in_box, object_phrases, object_scores, peak_in_box, upsample, word_objects
-from models.tasks.captions_common import caption_loss
+from models.tasks.captions_common import FAMILIARITY_KEY, caption_loss, familiarity_reference
 from models.training import RunConfig, finish, step_generator
 from models.vocab import Vocab
 
-__all__ = ["ShapesData", "evaluate_shapes", "train"]
+__all__ = ["SCENE_DIRECTIONS", "ShapesData", "evaluate_shapes", "scene_familiarity", "train"]
+
+SCENE_DIRECTIONS = 16  # principal directions of the generated scenes' pooled features kept for the familiarity rule
 
 
 class ShapesData:
@@ -87,10 +89,28 @@ def evaluate_shapes(model: Captioner, scenes: Sequence[Scene], batch_size: int =
     }
 
 
+@torch.no_grad()
+def scene_familiarity(model: Captioner, seed: int, reference: int = 2000, held_out: int = 500) -> dict:
+    """The "is this a shapes-world scene?" rule, the photo captioners' rule on this model's own encoder: the
+    pooled features of ``reference`` freshly generated scenes give its mean, deviation and principal directions,
+    ``held_out`` other scenes its threshold (99 % of them within). Fills the model's rule; returns the card's part.
+    """
+    model.eval()  # the slim encoder's batch norm with its running statistics
+    scenes = ShapesGenerator(seed=seed + 200_000, size=model.cfg.image_size).scenes(reference + held_out)
+    pooled = []
+    for i in range(0, len(scenes), 100):
+        images = torch.stack([TF.pil_to_tensor(render(s)) for s in scenes[i : i + 100]]).float().div_(255)
+        grid = model.feature_grid(images.to(model.device))  # (B, C, h, w)
+        pooled.append(grid.mean((2, 3), keepdim=True).cpu().numpy())  # (B, C, 1, 1)
+    train = [k < reference for k in range(len(scenes))]
+    return familiarity_reference(model, np.concatenate(pooled), train, seed, f"{held_out} other generated scenes")
+
+
 def _config(args: argparse.Namespace, vocab: Vocab) -> CaptionerConfig:
     return CaptionerConfig(
         vocab=vocab.tokens,
         encoder="slim",
+        aerial_components=SCENE_DIRECTIONS,
         image_size=args.image_size,
         grid=args.grid,
         widths=args.widths,
@@ -129,6 +149,7 @@ def train(args: argparse.Namespace, run: RunConfig) -> dict:
     scenes = ShapesGenerator(seed=args.eval_seed, size=args.image_size).scenes(args.eval_n)
     command = f"python -m models.evaluate --model {run.name} --generated {args.eval_n} --seed {args.eval_seed}"
     metrics = {"evaluated_with": command, **evaluate_shapes(model, scenes)}
+    rule = scene_familiarity(model, run.seed)
     shown = ", ".join(f"{k} {v}" for k, v in metrics.items() if k not in ("misses", "evaluated_with"))
     return finish(
         run,
@@ -143,4 +164,5 @@ def train(args: argparse.Namespace, run: RunConfig) -> dict:
         task="caption",
         title="Shapes world captioner",
         config=config_dict(model.cfg),
+        **{FAMILIARITY_KEY: rule},
     )

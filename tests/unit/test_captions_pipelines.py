@@ -27,10 +27,11 @@ def tiny_split(folder):
     for i, (colour, split) in enumerate(
         zip(["red", "blue", "green", "red", "blue", "green"], ["train"] * 4 + ["val"] * 2, strict=True)
     ):
-        Image.new("RGB", (80, 60), COLOURS[colour]).save(images / f"{i}.jpg")
+        Image.new("RGB", (80, 60), COLOURS[colour]).save(images / f"photo{i}.jpg")  # no Flickr id in the name
         raw = [f"A {colour} thing.", f"a {colour} square"]
-        entries.append({"filename": f"{i}.jpg", "split": split, "sentences": [{"raw": r, "tokens": []} for r in raw]})
-        lines += [f"{i}.jpg\t{split}\t{r}" for r in raw]
+        entry = {"filename": f"photo{i}.jpg", "split": split, "sentences": [{"raw": r, "tokens": []} for r in raw]}
+        entries.append(entry)
+        lines += [f"photo{i}.jpg\t{split}\t{r}" for r in raw]
     entries.append({"filename": "missing.jpg", "split": "test", "sentences": [{"tokens": ["a"]}]})
     (folder / "dataset_tiny.json").write_text(json.dumps({"images": entries}))
     (folder / "captions.tsv").write_text("\n".join(lines) + "\n")
@@ -92,7 +93,7 @@ def test_a_karpathy_file_reads_as_the_captions_tsv_does(tmp_path):
     from_tsv = read_captions(tmp_path / "captions.tsv")
     assert [(i.file, i.split, i.captions) for i in from_json] == [(i.file, i.split, i.captions) for i in from_tsv]
     assert from_json[0].captions[0] == ("a", "red", "thing") and from_json[0].texts[0] == "A red thing."
-    assert [i.file for i in read_photos(split_file, split="val")] == ["4.jpg", "5.jpg"]
+    assert [i.file for i in read_photos(split_file, split="val")] == ["photo4.jpg", "photo5.jpg"]
     assert source_name(split_file) == "tiny" and source_name("flickr.json") == "flickr"
     (tmp_path / "bad.json").write_text("[]")
     with pytest.raises(KarpathyError, match="no 'images' list"):
@@ -108,3 +109,22 @@ def test_a_split_needs_only_its_own_photos(tmp_path):
         read_captions(tmp_path / "captions.tsv")
     with pytest.raises(SystemExit, match=r"t\.jpg"):
         evaluate_main(["--model", "caption-aerial", "--captions", str(tmp_path / "captions.tsv")])
+
+
+def test_a_val_photo_from_a_train_photo_s_burst_is_flagged_and_left_out_of_the_score():
+    import numpy as np
+
+    from models.data.rsicd import CaptionedImage
+    from models.tasks.captions_photos import burst_duplicates
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(4, 8, 2, 2)).astype(np.float16)
+    twin = base[0] + rng.normal(scale=0.05, size=(8, 2, 2)).astype(np.float16)  # the same scene, a moment later
+    features = np.concatenate([base, twin[None], base[1:2]])  # rows 0-3 train, 4-5 val
+    names = ["1000_a.jpg", "5000_b.jpg", "900000_c.jpg", "2000000_d.jpg", "1042_e.jpg", "9000000_f.jpg"]
+    items = [CaptionedImage(n, None, "train" if k < 4 else "val", "", (("a",),), ("a",)) for k, n in enumerate(names)]
+    found = burst_duplicates(features, items)
+    # the twin of row 0 was uploaded right after it; row 5 is a copy of row 1 but far away in time (another
+    # photographer): only bursts count
+    assert [(d["photo"], d["train_photo"]) for d in found] == [("1042_e.jpg", "1000_a.jpg")]
+    assert found[0]["cosine"] > 0.9

@@ -77,7 +77,8 @@ def test_the_sections_the_pages_read_are_typed():
     assert aerial.caption_scores.split == "rsicd_val"
     assert aerial.caption_scores.n_images == aerial.metrics["rsicd_val"]["n_images"]
     assert isinstance(aerial.deletion, DeletionSummary)
-    assert shapes.familiarity is None and shapes.caption_scores is None and shapes.deletion is None
+    assert shapes.familiarity is not None and shapes.familiarity.threshold_from.endswith("(500 other generated scenes)")
+    assert shapes.caption_scores is None and shapes.deletion is None
 
     imdb, baseline = cards["classify-imdb"], cards["classify-imdb-none"]
     test = _json(registry.ASSETS_DIR / "classify-imdb.json")["metrics"]["test"]

@@ -11,32 +11,60 @@ from app.i18n import t
 from models.cards import ModelCard
 from models.results import VisualAttention
 
+EVERYDAY = "caption-photo"  # the task of the everyday-photo captioner; the aerial one's is "caption-aerial"
+NOT_FAMILIAR = {"caption": "image.photo_on_shapes_model", EVERYDAY: "image.not_everyday"}  # else: not_aerial
+
 
 def model_notes(card: ModelCard) -> None:
     """A standing line on what the model was trained on (and how well it does on photos it never saw)."""
     if card.task == "caption":
         st.info(t("image.shapes_notice"), icon=":material/category:")
         return
-    lines = [t("image.aerial_hint")] if card.familiarity is not None else []
+    everyday = card.task == EVERYDAY
+    lines = [t("image.hint_caption-photo" if everyday else "image.aerial_hint")] if card.familiarity else []
     val = card.caption_scores
     if val is not None:
         numbers = {"n": val.n_images, "bleu4": val.bleu4, "cider": val.cider, "distinct": val.distinct_captions}
-        lines.append(t("image.aerial_numbers", **numbers))
+        lines.append(t("image.numbers_caption-photo" if everyday else "image.aerial_numbers", **numbers))
     if lines:
-        st.caption(":material/satellite_alt: " + " ".join(lines))
+        icon = ":material/photo_camera:" if everyday else ":material/satellite_alt:"
+        st.caption(icon + " " + " ".join(lines))
 
 
-def picture_notes(name: str, best: VisualAttention, image, photo: services.GalleryPhoto | None) -> None:
-    """Beside the caption: what a person wrote for a gallery photo, and a warning when the picture looks nothing
-    like the photos the model learned from (the model's own measured rule)."""
+def route_line(route: services.Route, titles: dict[str, str]) -> None:
+    """Which captioner an upload went to and why: every rule's distance over its limit."""
+    parts = [
+        t("image.route_part", model=titles.get(n, n), ratio=c.distance / max(c.threshold, 1e-9))
+        for n, c in route.checks
+    ]
+    why = " · ".join(parts) + "; " + t("image.route_scale")
+    key = "image.routed" if route.recognised else "image.routed_none"
+    st.caption(":material/alt_route: " + t(key, model=titles.get(route.name, route.name), why=why))
+
+
+def picture_notes(
+    name: str,
+    card: ModelCard,
+    image,
+    photo: services.GalleryPhoto | None,
+    route: services.Route | None,
+    titles: dict[str, str],
+) -> None:
+    """Beside the caption: what a person wrote for a gallery photo, and, when the picture looks nothing like
+    what this model learned from (its own measured rule), which captioner it does look like — or a warning
+    when none of them recognises it."""
     if photo is not None:
         st.caption(t("image.person_wrote", caption=photo.caption, label=photo.label))
     check = services.aerial_check(name, image)
-    if check is not None and not check.looks_aerial:
-        st.warning(
-            t("image.not_aerial", distance=check.distance, threshold=check.threshold),
-            icon=":material/travel_explore:",
-        )
+    if check is None or check.looks_aerial:
+        return
+    if route is not None and route.recognised and route.name != name:
+        st.info(t("image.better_elsewhere", other=titles.get(route.name, route.name)), icon=":material/alt_route:")
+        return
+    st.warning(
+        t(NOT_FAMILIAR.get(card.task, "image.not_aerial"), distance=check.distance, threshold=check.threshold),
+        icon=":material/travel_explore:",
+    )
 
 
 def _card_summary(card: ModelCard) -> None:

@@ -54,8 +54,9 @@ source = top_left.segmented_control(
 looking.model_notes(entry.card)
 
 chosen = picture.picture(source, photos)
-if entry.task == "caption" and chosen.scene is None:
-    st.warning(t("image.photo_on_shapes_model"))
+route = picture.route_of(chosen.image) if source in ("upload", "camera") else None
+if route is not None:
+    looking.route_line(route, titles)
 
 caption_slot = st.container()  # the caption goes above the settings that shape it: it is what people look for
 c1, c2, c3 = st.columns(3)
@@ -79,7 +80,8 @@ if "image_word" in st.session_state and st.session_state["image_word"] not in ra
     del st.session_state["image_word"]
 with caption_slot:
     views.caption_summary(best, chosen.scene, hits)
-    looking.picture_notes(name, best, chosen.image, chosen.photo)
+    if chosen.scene is None:  # a scene's truth is known: no need to ask whether it looks like one
+        looking.picture_notes(name, entry.card, chosen.image, chosen.photo, route, titles)
 TABS = ("word", "grid", "beams", "looking", "whatif", "quiz", "numbers")
 # Only the open tab runs (each tab's work — a forced decode, a search tree, a quiz round — is paid when asked for).
 tabs = lazy_tabs(TABS, "image_tab", lambda i: t(f"image.tab_{i}"))

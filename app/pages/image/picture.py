@@ -123,6 +123,28 @@ def built_scene() -> Picture:
     return Picture(services.render_scene(scene), scene=scene)
 
 
+ROUTE_KEY = "image_route"  # (the picture's key, services.Route) of the last upload or camera shot
+
+
+def route_new_picture(widget_key: str) -> None:
+    """A new upload or camera shot goes to the captioner whose training pictures it resembles (the model menu
+    follows; the student may switch back). Runs before the page does, so the menu can still change."""
+    given = st.session_state.get(widget_key)
+    image, _ = services.read_image(given.getvalue()) if given is not None else (None, None)
+    if image is None:  # nothing, or a file the page will explain
+        st.session_state.pop(ROUTE_KEY, None)
+        return
+    route = services.route_picture(image)
+    st.session_state["image_model"] = route.name
+    st.session_state[ROUTE_KEY] = (services.image_key(image), route)
+
+
+def route_of(image) -> services.Route | None:
+    """The route taken for this very picture (None for a gallery photo or a scene)."""
+    kept = st.session_state.get(ROUTE_KEY)
+    return kept[1] if kept is not None and kept[0] == services.image_key(image) else None
+
+
 def own_picture(source: str) -> Picture:
     """An uploaded file or a camera shot, read and checked; without one, a prompt and the page stops."""
     if source == "upload":
@@ -131,9 +153,13 @@ def own_picture(source: str) -> Picture:
             type=["png", "jpg", "jpeg", "webp", "bmp", "gif"],
             key="image_upload",
             help=t("image.upload_help", limit=services.MAX_IMAGE_BYTES // 2**20),
+            on_change=route_new_picture,
+            args=("image_upload",),
         )
     else:
-        given = st.camera_input(t("image.camera_label"), key="image_camera")
+        given = st.camera_input(
+            t("image.camera_label"), key="image_camera", on_change=route_new_picture, args=("image_camera",)
+        )
     if given is None:
         st.info(t(f"image.{source}_prompt"))
         st.stop()
