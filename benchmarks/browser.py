@@ -201,10 +201,19 @@ class Session:
         button = self.page.locator(f".st-key-image_pick_{self.picked} button")
         return await self._timed(button.click, "(b) => window.__al.changed(window.__al.overlay(), b)", before)
 
+    async def pick_photo(self) -> float:
+        """/image with a photo captioner: choose another gallery photo by its name, until its first overlay is drawn."""
+        pills = self.page.locator(".st-key-image_photo button")
+        count = await pills.count()
+        self.picked = (self.picked + 1 + self.rng.randrange(max(count - 1, 1))) % max(count, 1)
+        before = await self.page.evaluate("() => window.__al.overlay()")
+        drawn = "(b) => window.__al.changed(window.__al.overlay(), b)"
+        return await self._timed(pills.nth(self.picked).click, drawn, before)
+
     async def upload(self, data: bytes, name: str = "scene.png", mime: str = "image/png") -> float:
         """/image: upload a picture, until its caption's first overlay is drawn."""
         if not self.uploading:
-            await self.page.locator(".st-key-image_source button").nth(2).click()  # gallery, builder, upload, camera
+            await self.page.locator(".st-key-image_source button").filter(has_text="Upload").click()
             await self.page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
             await self.settle()
             self.uploading = True

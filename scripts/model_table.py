@@ -48,6 +48,17 @@ def quality(e: registry.ModelEntry) -> str:
             share, words = pct(dl.get("attended_hurts_more")), dl.get("words")
             cell += f"; deletion: attended area hurts more for {share} of {words} words"
         return cell
+    if e.task == "caption-photo":
+        val, whole, dl = m.get("flickr8k_val", {}), m.get("flickr8k_val_all", {}), e.card.raw.get("deletion", {})
+        cell = (
+            f"Flickr8k val without near-duplicates ({val.get('n_images')} photos): BLEU-4 {val.get('bleu4')}, "
+            f"CIDEr {val.get('cider')}, {val.get('distinct_captions')} distinct captions; all "
+            f"{whole.get('n_images')}: BLEU-4 {whole.get('bleu4')}"
+        )
+        if dl:
+            share, words = pct(dl.get("attended_hurts_more")), dl.get("words")
+            cell += f"; deletion: attended area hurts more for {share} of {words} words"
+        return cell
     if e.task.startswith("experiment"):
         lt = m.get("longest_third", {})
         return f"exact {pct(lt.get('exact'))} on lengths ≥ {m.get('longest_third_from')}"

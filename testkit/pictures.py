@@ -29,3 +29,22 @@ def phone_photos(n: int, seed: int = 777) -> list[bytes]:
         noisy = np.clip(big + rng.normal(0, 6, big.shape), 0, 255).astype(np.uint8)
         photos.append(encode(Image.fromarray(noisy), "JPEG", quality=90))
     return photos
+
+
+def everyday_photos(n: int, seed: int = 5) -> list[bytes]:
+    """``n`` different 3-megapixel JPEGs of the shipped everyday gallery (public domain and CC0): each photo
+    cropped a little differently, enlarged to a phone's size, with sensor-like noise."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "assets" / "samples" / "everyday"
+    files = sorted(folder.glob("*.jpg"))
+    rng = np.random.default_rng(seed)
+    photos = []
+    for k in range(n):
+        image = Image.open(files[k % len(files)]).convert("RGB")
+        w, h = image.size
+        dx, dy = (int(v) for v in rng.integers(0, max(min(w, h) // 10, 1), 2))
+        big = image.crop((dx, dy, w - dx // 2, h - dy // 2)).resize(PHOTO_SIZE, Image.Resampling.BILINEAR)
+        noisy = np.clip(np.asarray(big, dtype=np.int16) + rng.normal(0, 4, (PHOTO_SIZE[1], PHOTO_SIZE[0], 3)), 0, 255)
+        photos.append(encode(Image.fromarray(noisy.astype(np.uint8)), "JPEG", quality=90))
+    return photos
