@@ -334,3 +334,20 @@ def alignment_json(alignment: Alignment, **extra: object) -> str:
         **extra,
     }
     return json.dumps(payload, ensure_ascii=False, indent=1)
+
+
+def label_column(
+    x: float, ys: np.ndarray, text: list[str], position: str, colors: list[str] | None = None, size: int = 20
+) -> go.Scatter:
+    """The token labels down one side of a line view (BertViz-style), in large monospace; ``colors`` per label."""
+    font = {"size": size, "family": theme.MONO_FAMILY}
+    return go.Scatter(
+        x=[x] * len(text),
+        y=ys,
+        mode="text",
+        text=text,
+        textposition=position,
+        textfont={**font, "color": colors} if colors is not None else font,
+        hoverinfo="skip",
+        showlegend=False,
+    )

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.charts import theme
-from app.charts.heatmap import chart_title
+from app.charts.heatmap import chart_title, label_column
 
 __all__ = ["THUMB_CELLS", "head_grid", "heads_lines", "pooled", "share_grid", "vector_bars"]
 
@@ -271,19 +271,7 @@ def heads_lines(
 
 def _token_columns(fig: go.Figure, labels: list[str], token: int) -> None:
     """The tokens down both sides of a line view, the query in red on the left."""
-    T = len(labels)
-    font = {"size": 18, "family": theme.MONO_FAMILY}
-    colours = ["#e11d48" if i == token else "#0b1220" for i in range(T)]
-    for x, position, colour in ((0.1, "middle left", colours), (0.9, "middle right", None)):
-        fig.add_trace(
-            go.Scatter(
-                x=[x] * T,
-                y=np.arange(T, dtype=float),
-                mode="text",
-                text=labels,
-                textposition=position,
-                textfont={**font, "color": colour} if colour else font,
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+    ys = np.arange(len(labels), dtype=float)
+    colours = ["#e11d48" if i == token else "#0b1220" for i in range(len(labels))]
+    fig.add_trace(label_column(0.1, ys, labels, "middle left", colours, size=18))
+    fig.add_trace(label_column(0.9, ys, labels, "middle right", size=18))

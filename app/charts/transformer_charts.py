@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.charts import theme
-from app.charts.heatmap import chart_title, label_angles, label_margins
+from app.charts.heatmap import chart_title, label_angles, label_column, label_margins
 
 __all__ = ["heads_grid", "line_view", "single_map"]
 
@@ -182,9 +182,9 @@ def line_view(
             if float(weights[i, j]) >= 0.02:
                 fig.add_trace(_line(float(weights[i, j]), (y_q[i], y_k[j]), f"{q_lab[i]} → {k_lab[j]}"))
     q_colors = ["#e11d48" if i == selected else "#0b1220" for i in range(Tq)]
-    fig.add_trace(_label_column(0.1, y_q, q_lab, "middle left", q_colors))
+    fig.add_trace(label_column(0.1, y_q, q_lab, "middle left", q_colors))
     k_text = k_lab if selected is None else [f"{k}  {weights[selected, j]:.2f}" for j, k in enumerate(k_lab)]
-    fig.add_trace(_label_column(0.9, y_k, k_text, "middle right"))
+    fig.add_trace(label_column(0.9, y_k, k_text, "middle right"))
     fig.update_xaxes(visible=False, range=[-0.1, 1.15])
     fig.update_yaxes(visible=False, autorange="reversed")
     fig.update_layout(
@@ -208,20 +208,5 @@ def _line(w: float, ys: tuple[float, float], name: str) -> go.Scatter:
         hoverinfo="text",
         text=f"{name}: {w:.3f}",
         line={"color": f"rgba(26,86,219,{min(1.0, 0.15 + w):.3f})", "width": 1 + 9 * w},
-        showlegend=False,
-    )
-
-
-def _label_column(x: float, ys: np.ndarray, text: list[str], position: str, colors: list[str] | None = None):
-    """The token labels of one side of the line view, in large monospace."""
-    font = {"size": 20, "family": theme.MONO_FAMILY}
-    return go.Scatter(
-        x=[x] * len(text),
-        y=ys,
-        mode="text",
-        text=text,
-        textposition=position,
-        textfont={**font, "color": colors} if colors is not None else font,
-        hoverinfo="skip",
         showlegend=False,
     )
