@@ -2,9 +2,11 @@
 
 The model's card says its task; that task's module (models/tasks/) adds its options and measures:
 
-    dates         --generated N --seed S (fresh held-out dates) or --pairs FILE (input<TAB>expected lines):
-                  exact match, per format family, alignment accuracy
-    translation   --split test|val|train: chrF, BLEU, exact match, and the no-attention baseline beside it
+    dates         --generated N --seed S (fresh held-out dates): exact match, per format family, alignment
+                  accuracy; or --pairs FILE (input<TAB>expected lines): exact match, the first misses and
+                  every output ("outputs": [{"input", "expected", "output"}, ...], in the file's order)
+    translation   --split test|val|train: chrF, BLEU, exact match, and the no-attention baseline beside it;
+                  or --pairs FILE, as for dates
     captions      --generated N --seed S (shapes scenes): BLEU-4, exact caption, object F1, the pointing game,
                   attention mass in the named object's box; or --captions FILE (photos: a captions TSV or a
                   Karpathy JSON) [--images DIR] [--split val]: BLEU-1..4, CIDEr-D, distinct captions (beam 3),

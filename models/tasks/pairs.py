@@ -1,4 +1,4 @@
-"""Any text model against a file of ``input<TAB>expected`` lines: exact match and the misses."""
+"""Any text model against a file of ``input<TAB>expected`` lines: exact match, the misses and every output."""
 
 from __future__ import annotations
 
@@ -20,19 +20,32 @@ def decode_all(model: TextModel, texts: Sequence[str], batch_size: int = 1000, b
 
 
 def evaluate_pairs(
-    model: TextModel, pairs: Sequence[tuple[str, str]], max_misses: int = 50, outputs: Sequence[Alignment] | None = None
+    model: TextModel,
+    pairs: Sequence[tuple[str, str]],
+    max_misses: int = 50,
+    outputs: Sequence[Alignment] | None = None,
+    list_outputs: bool | None = None,
 ) -> dict:
-    """Exact match of the model's output against the expected text, with the first misses."""
+    """Exact match of the model's output against the expected text, with the first misses and, when
+    ``list_outputs``, every output as ``{"input", "expected", "output"}`` in the order of ``pairs``.
+
+    ``list_outputs=None`` lists them when this call decodes the pairs itself (a ``--pairs`` file), not when
+    the caller passes the ``outputs`` it decoded (a generated set of thousands, summarised by the caller)."""
+    list_outputs = outputs is None if list_outputs is None else list_outputs
     outputs = outputs if outputs is not None else decode_all(model, [p[0] for p in pairs])
-    misses = [{"input": src, "expected": want, "got": a.text} for (src, want), a in zip(pairs, outputs, strict=True)]
+    every = [{"input": src, "expected": want, "output": a.text} for (src, want), a in zip(pairs, outputs, strict=True)]
+    misses = [{"input": o["input"], "expected": o["expected"], "got": o["output"]} for o in every]
     misses = [m for m in misses if m["got"] != m["expected"]]
     n = len(pairs)
-    return {
+    result = {
         "n": n,
         "exact_match": round(1 - len(misses) / n, 6) if n else None,
         "misses": misses[:max_misses],
         "miss_count": len(misses),
     }
+    if list_outputs:
+        result["outputs"] = every
+    return result
 
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:
