@@ -1,14 +1,18 @@
 """/image in a real browser: upload a picture, see the caption and the overlays; a bad file gets a message."""
 
 import io
+from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
 from models.data.shapes import make_scene, render
 from tests.e2e.conftest import assert_no_exception
 from tests.e2e.harness import wait_for_hover, wait_until_idle
+
+EVERYDAY = Path(__file__).resolve().parents[2] / "assets" / "samples" / "everyday"
 
 
 def png_bytes(image: Image.Image) -> bytes:
@@ -81,4 +85,31 @@ def test_clicking_a_region_forces_a_word_to_look_there(page):
     expect(row).to_have_attribute("aria-valuetext", "13", timeout=30_000)
     wait_until_idle(page)
     expect(page.get_by_text("With your edit")).to_be_visible()
+    assert_no_exception(page)
+
+
+@pytest.mark.parametrize(
+    ("lang", "upload_label", "tab", "picked"),
+    [("en", "Upload", "All words", "Picked"), ("ko", "올리기", "모든 단어", "골랐습니다")],
+)
+def test_an_everyday_photo_goes_to_its_captioner_with_an_overlay_per_word(page, lang, upload_label, tab, picked):
+    page.open(f"/image?lang={lang}")
+    photo = Image.open(EVERYDAY / "astronaut.jpg")
+    buffer = io.BytesIO()
+    photo.save(buffer, format="JPEG", quality=90)
+    page.get_by_role("radio", name=upload_label).click()
+    wait_until_idle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "astronaut.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}]
+    )
+    wait_until_idle(page)
+    expect(page.get_by_text(picked).first).to_be_visible(timeout=60_000)  # which captioner, and why
+    expect(page.get_by_text("Everyday photo captioner").first).to_be_visible()
+    caption = page.get_by_test_id("al-caption").first
+    expect(caption).to_be_visible(timeout=60_000)
+    words = caption.inner_text().split()
+    assert len(words) >= 3
+    page.get_by_role("tab", name=tab).click()
+    overlays = page.locator('[data-testid="stImage"] img')
+    expect(overlays.nth(len(words) - 1)).to_be_visible(timeout=60_000)  # an overlay for every word
     assert_no_exception(page)
