@@ -442,23 +442,14 @@ def fit(
 ) -> FitResult:
     """Train until the target metric is reached, the time budget or max_steps runs out, or a stop.
 
-    distributed: this process's place in a torchrun job (models/distributed.py); ``next_batch`` then gives this
-    rank's share of each step's global batch.
-
-    keep_best: a metric name; the weights of the evaluation where it was highest are restored at the end
-    (early stopping without stopping: the run uses its whole budget, the model is its best moment).
-    """
+    keep_best: a metric name; the weights of its best evaluation are restored at the end. distributed: this
+    process's torchrun rank (models/distributed.py); ``next_batch`` then gives this rank's share of each batch."""
     base_lrs = [g["lr"] for g in optimizer.param_groups]
     run = _resumed(resume_dir, model, optimizer) if resume_dir is not None and resume else _Run()
     bar = Progress(budget_s, enabled=progress and (distributed is None or distributed.main))
     start = time.perf_counter() - run.spent
-    if distributed is None:
-        clock, step_loss, validate, saves = (lambda: time.perf_counter() - start), loss_fn, evaluate, True
-    else:  # rank 0's clock and validation everywhere; DDP averages the gradients of the ranks' shares
-        ddp = distributed.wrap(LossModule(model, loss_fn))
-        clock = lambda: distributed.agree(time.perf_counter() - start)[0]  # noqa: E731
-        step_loss, validate = (lambda _model, batch: ddp(batch)), (lambda: distributed.from_main(evaluate))
-        saves, should_stop = distributed.main, None
+    clock, step_loss, validate, saves = _wiring(distributed, model, loss_fn, evaluate, start)
+    should_stop = should_stop if distributed is None else None
     last_eval = last_ckpt = clock()
     model.train()
     while not (stopped := _why_stop(run, elapsed := clock(), budget_s, max_steps, should_stop)):
@@ -482,11 +473,24 @@ def fit(
                 stopped = "target"
                 break
         if resume_dir is not None and now - last_ckpt >= checkpoint_every_s:
-            if saves:
-                info = {"step": run.step, "seconds": now, "examples": run.examples, "history": run.history}
-                save_resume(resume_dir, model, optimizer, info)
+            _save_run(resume_dir, model, optimizer, run, now) if saves else None
             last_ckpt = clock()
     return _finish(model, run, validate, stopped, clock(), bar, keep_best, on_progress)
+
+
+def _wiring(distributed: Distributed | None, model, loss_fn, evaluate, start: float):
+    """(clock, step loss, validation, whether this process saves): one process's own, or under torchrun rank 0's
+    clock and validation everywhere, with DDP averaging the gradients of the ranks' shares."""
+    if distributed is None:
+        return (lambda: time.perf_counter() - start), loss_fn, evaluate, True
+    ddp = distributed.wrap(LossModule(model, loss_fn))
+    clock = lambda: distributed.agree(time.perf_counter() - start)[0]  # noqa: E731
+    return clock, (lambda _model, batch: ddp(batch)), (lambda: distributed.from_main(evaluate)), distributed.main
+
+
+def _save_run(folder: Path, model, optimizer, run: _Run, now: float) -> None:
+    info = {"step": run.step, "seconds": now, "examples": run.examples, "history": run.history}
+    save_resume(folder, model, optimizer, info)
 
 
 def _resumed(folder: Path, model: nn.Module, optimizer: torch.optim.Optimizer) -> _Run:

@@ -369,6 +369,12 @@ def _fit_decoder(run: RunConfig, args, model: Captioner, features, items, val_ro
     )
 
 
+def _measure(model: Captioner, features, items, finals: dict, seed: int, held_out: str) -> tuple[dict, dict]:
+    """The familiarity rule fitted, and each of ``finals`` measured with beam search: (rule, metrics)."""
+    rule = familiarity_reference(model, features, [it.split == "train" for it in items], seed, held_out)
+    return rule, {name: evaluate_photos(model, chosen) for name, (chosen, _) in finals.items() if chosen}
+
+
 def _ranks_card(run: RunConfig, model: Captioner) -> dict:
     """Under torchrun: the job's size and every rank's weights digest (equal when DDP kept them in step)."""
     if run.distributed is None:
@@ -408,14 +414,9 @@ def train_on_features(
     held_out: str,
     **head,
 ) -> dict:
-    """A photo captioner on the frozen encoder: extract the features of ``items`` once, train the decoder
-    (validated on the photos at ``val_rows``), fit the familiarity rule (held out: the photos not in train),
-    measure each of ``finals`` (name -> (photos, the evaluate command that repeats it); or a function of the
-    feature cache that returns them) with beam search, then
-    the card (``head``: task, title, gallery, ...) and the checkpoint. Returns the card.
-
-    ``--budget`` covers the whole run: feature extraction (over every session), training, the final measurement.
-    """
+    """A photo captioner on the frozen encoder (see the module docstring): features once, the decoder (greedy
+    checks on ``val_rows``), the familiarity rule, ``finals`` (name -> (photos, evaluate command), or a function
+    of the feature cache giving them) with beam search, card, checkpoint. ``--budget`` covers it all."""
     vocab = Vocab(build_vocabulary(items, min_count=args.min_count))
     model = Captioner(feature_config(args, vocab)).to(run.device)
     times = {"setup": round(run.elapsed(), 1)}  # reading the captions, building the model
@@ -428,17 +429,15 @@ def train_on_features(
         finals = finals(features)
     trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f"{len(items)} photos, {len(vocab)} words, {trained:,} trained parameters", file=sys.stderr)
-    per_photo = extraction["seconds"] / max(extraction["photos"], 1)
-    reserve = 1.3 * per_photo * sum(len(chosen) for chosen, _ in finals.values()) + 60  # final measurement, rule
+    reserve = 1.3 * extraction["seconds"] / max(extraction["photos"], 1) * sum(len(c) for c, _ in finals.values()) + 60
     budget = run.budget_s - sum(times.values()) - reserve
     result: FitResult = _fit_decoder(run, args, model, features, items, val_rows, budget)
     times["training"] = result.seconds
     ranks = _ranks_card(run, model)
-    if not run.main:  # rank 0 measures, writes the card and saves
+    if not run.main:  # rank 0 alone measures, writes the card and saves
         return {"training": {"distributed": ranks}}
     measured = time.perf_counter()
-    rule = familiarity_reference(model, features, [it.split == "train" for it in items], run.seed, held_out)
-    metrics = {name: evaluate_photos(model, chosen) for name, (chosen, _) in finals.items() if chosen}
+    rule, metrics = _measure(model, features, items, finals, run.seed, held_out)
     times["final_measurement"] = round(time.perf_counter() - measured, 1)
     shown = {name: {k: m[k] for k in ("bleu4", "cider", "distinct_captions")} for name, m in metrics.items()}
     return finish(
