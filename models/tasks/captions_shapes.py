@@ -110,7 +110,7 @@ def _config(args: argparse.Namespace, vocab: Vocab) -> CaptionerConfig:
     return CaptionerConfig(
         vocab=vocab.tokens,
         encoder="slim",
-        aerial_components=SCENE_DIRECTIONS,
+        aerial_components=min(SCENE_DIRECTIONS, args.widths[-1] // 2),  # never more directions than channels
         image_size=args.image_size,
         grid=args.grid,
         widths=args.widths,
