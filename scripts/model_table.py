@@ -22,6 +22,13 @@ def pct(value) -> str:
     return "—" if value is None else f"{value:.2%}"
 
 
+def _deletion(dl: dict) -> str:
+    """The deletion test's part of a photo captioner's cell ("" when its card has none)."""
+    if not dl:
+        return ""
+    return f"; deletion: attended area hurts more for {pct(dl.get('attended_hurts_more'))} of {dl.get('words')} words"
+
+
 def quality(e: registry.ModelEntry) -> str:
     """One cell: the numbers ``python -m models.evaluate`` printed for this model, as its card keeps them."""
     m = e.card.raw.get("metrics", {})
@@ -44,10 +51,7 @@ def quality(e: registry.ModelEntry) -> str:
             f"RSICD val ({val.get('n_images')} photos): BLEU-4 {val.get('bleu4')}, CIDEr {val.get('cider')}, "
             f"{val.get('distinct_captions')} distinct captions; UCM test BLEU-4 {ucm.get('bleu4')}"
         )
-        if dl:
-            share, words = pct(dl.get("attended_hurts_more")), dl.get("words")
-            cell += f"; deletion: attended area hurts more for {share} of {words} words"
-        return cell
+        return cell + _deletion(dl)
     if e.task == "caption-photo":
         val, whole, dl = m.get("flickr8k_val", {}), m.get("flickr8k_val_all", {}), e.card.raw.get("deletion", {})
         cell = (
@@ -55,10 +59,7 @@ def quality(e: registry.ModelEntry) -> str:
             f"CIDEr {val.get('cider')}, {val.get('distinct_captions')} distinct captions; all "
             f"{whole.get('n_images')}: BLEU-4 {whole.get('bleu4')}"
         )
-        if dl:
-            share, words = pct(dl.get("attended_hurts_more")), dl.get("words")
-            cell += f"; deletion: attended area hurts more for {share} of {words} words"
-        return cell
+        return cell + _deletion(dl)
     if e.task.startswith("experiment"):
         lt = m.get("longest_third", {})
         return f"exact {pct(lt.get('exact'))} on lengths ≥ {m.get('longest_third_from')}"

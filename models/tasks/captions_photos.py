@@ -49,7 +49,7 @@ def burst_duplicates(features: np.ndarray, items: list[CaptionedImage]) -> list[
     pooled = np.concatenate([features[i : i + 256].astype(np.float32).mean((2, 3)) for i in range(0, len(items), 256)])
     pooled -= pooled.mean(0)
     pooled /= np.linalg.norm(pooled, axis=1, keepdims=True) + 1e-9  # (N, C) unit vectors
-    ids = np.array([_photo_id(it) if _photo_id(it) is not None else -(10**12) for it in items], dtype=np.int64)
+    ids = np.array([-(10**12) if (i := _photo_id(it)) is None else i for it in items], dtype=np.int64)
     train = np.array([it.split == "train" for it in items])
     train_rows = np.flatnonzero(train & (ids >= 0))
     found = []
