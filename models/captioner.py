@@ -80,6 +80,7 @@ class CaptionerConfig:
     hidden_dim: int = 256  # LSTM size
     attention_dim: int = 128  # hidden size of the additive score
     dropout: float = 0.2  # before the output layer
+    input_dropout: float = 0.0  # on the annotation vectors and the word embeddings (training only)
     gate: bool = True  # the β gate on the context
     max_len: int = 24  # longest caption written, <eos> included
     normalize: bool = False  # ImageNet mean/std normalisation (pretrained encoders)
@@ -185,6 +186,7 @@ class Captioner(nn.Module):
         self.f_beta = nn.Linear(H, 1)  # β_t = σ(w_β · h_{t-1}), a scalar gate per word
         self.lstm = nn.LSTMCell(cfg.embed_dim + C, H)
         self.dropout = nn.Dropout(cfg.dropout)
+        self.input_dropout = nn.Dropout(cfg.input_dropout)  # identity at inference
         if cfg.output_projection:  # L_h h + L_z βz in one layer, to the embedding size (E); W_o reads E, not H + C
             self.out_proj = nn.Linear(H + C, cfg.embed_dim)
         self.out = nn.Linear(cfg.embed_dim if cfg.output_projection else H + (C if cfg.deep_output else 0), V)
@@ -230,6 +232,7 @@ class Captioner(nn.Module):
         """A feature grid (B, C, h, w), fresh from the encoder or precomputed -> the decoder's start state."""
         B, C, h, w = grid.shape
         features = grid.flatten(2).transpose(1, 2) + self.position  # (B, P, C) with P = h·w, row by row
+        features = self.input_dropout(features)
         mean = features.mean(1)  # (B, C)
         return CaptionerState(
             features=features,
@@ -250,7 +253,7 @@ class Captioner(nn.Module):
             context, alpha = self.attention(state.h[:, None], state.features, prepared=state.keys)
             context, alpha = context[:, 0], alpha[:, 0]  # (B, C), (B, P)
         beta = torch.sigmoid(self.f_beta(state.h)) if self.cfg.gate else torch.ones_like(state.h[:, :1])
-        previous = self.embed(y_prev)  # (B, E)
+        previous = self.input_dropout(self.embed(y_prev))  # (B, E)
         x = torch.cat([previous, beta * context], dim=-1)  # (B, E + C)
         h, c = self.lstm(x, (state.h, state.c))
         if self.cfg.output_projection:  # (B, E)

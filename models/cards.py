@@ -31,6 +31,7 @@ __all__ = [
     "ReviewBaseline",
     "ReviewTest",
     "Sizes",
+    "WordDeletionShare",
 ]
 
 DEFAULT_ORDER = 100  # the menu position of a card without "order": after every shipped model that has one
@@ -89,6 +90,16 @@ class CaptionScores:
 
 
 @dataclass(frozen=True)
+class WordDeletionShare:
+    """One content word over the deletion test's photos: how often it was written, and how often blanking what
+    it attended to hurt it more than blanking random areas."""
+
+    word: str
+    n: int
+    attended_hurts_more: float
+
+
+@dataclass(frozen=True)
 class DeletionSummary:
     """The deletion test over many photos: how often blanking what a word looked at hurt it more than random."""
 
@@ -96,6 +107,7 @@ class DeletionSummary:
     words: int
     attended_hurts_more: float  # share of the words
     median_drop_ratio: float  # median of (drop when the attended area is blanked) / (drop for a random area)
+    by_word: tuple[WordDeletionShare, ...] = ()  # the most frequent content words, most frequent first
 
 
 @dataclass(frozen=True)
@@ -307,6 +319,10 @@ def _deletion(summary: Mapping[str, Any]) -> DeletionSummary:
         words=int(summary["words"]),
         attended_hurts_more=float(summary["attended_hurts_more"]),
         median_drop_ratio=float(summary["median_drop_ratio"]),
+        by_word=tuple(
+            WordDeletionShare(str(w), int(d["n"]), float(d["attended_hurts_more"]))
+            for w, d in (summary.get("by_word") or {}).items()
+        ),
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from models.tasks.captions_common import (
     feature_caption_loss,
     read_photos,
 )
-from models.tasks.captions_photos import NEAR_DUPLICATES_KEY
+from models.tasks.captions_photos import NEAR_DUPLICATES_KEY, source_name
 from models.tasks.captions_shapes import evaluate_shapes
 from models.training import RunConfig
 
@@ -68,6 +69,11 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--deletion-n", type=int, default=0, help="--deletion: only the first N photos (0: all)")
     parser.add_argument("--draws", type=int, default=10, help="--deletion: random areas per word")
     parser.add_argument(
+        "--write-card",
+        action="store_true",
+        help="--captions: store the result in the shipped card (metrics, or deletion)",
+    )
+    parser.add_argument(
         "--with-near-duplicates",
         action="store_true",
         help="--split val: keep the val photos the card lists as near-duplicates of training photos",
@@ -87,12 +93,37 @@ def evaluate(checkpoint: registry.Checkpoint, args: argparse.Namespace) -> dict:
             items = [it for it in items if it.file not in left_out]
             print(f"{len(left_out)} val photos left out: near-duplicates of train photos (the card)", file=sys.stderr)
         if args.deletion:
-            return evaluate_deletion(checkpoint.model, items[: args.deletion_n or None], draws=args.draws)
-        return evaluate_photos(checkpoint.model, items, beam_width=args.beam)
+            result = evaluate_deletion(checkpoint.model, items[: args.deletion_n or None], draws=args.draws)
+            if args.write_card:
+                photos = f"the first {result['n_images']} of {len(items)} {args.split or 'all'} photos (file order)"
+                _write_card(checkpoint, "deletion", {"photos": photos + ", best caption at beam 3", **result})
+            return result
+        result = evaluate_photos(checkpoint.model, items, beam_width=args.beam)
+        if args.write_card:
+            key = f"{source_name(args.captions)}_{args.split or 'all'}" + ("_all" if args.with_near_duplicates else "")
+            metrics = {k: v for k, v in result.items() if k != "generated"}
+            _write_card(checkpoint, "metrics", {key: metrics}, merge=True)
+        return result
     if not args.generated:
         raise SystemExit("give --generated N (shapes scenes) or --captions FILE (photos: a captions TSV or JSON)")
     scenes = ShapesGenerator(seed=args.seed, size=checkpoint.model.cfg.image_size).scenes(args.generated)
     return evaluate_shapes(checkpoint.model, scenes, max_misses=args.misses)
+
+
+def _write_card(checkpoint: registry.Checkpoint, key: str, entry: dict, merge: bool = False) -> None:
+    """Store a measurement in the shipped card (assets/models/NAME.json) with the command that measured it:
+    ``card[key] = entry``, or with ``merge`` each of ``entry``'s parts into ``card[key]``."""
+    path = registry.ASSETS_DIR / f"{checkpoint.name}.json"
+    if not path.is_file():
+        raise SystemExit(f"--write-card: {checkpoint.name} is not a shipped model ({path} does not exist)")
+    command = "python -m models.evaluate " + " ".join(a for a in sys.argv[1:] if a != "--write-card")
+    card = json.loads(path.read_text(encoding="utf-8"))
+    if merge:
+        card.setdefault(key, {}).update({k: {"evaluated_with": command, **v} for k, v in entry.items()})
+    else:
+        card[key] = {"evaluated_with": command, "model": checkpoint.name, **entry}
+    path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{key} written to {path}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- train
@@ -132,6 +163,7 @@ def add_arguments(parser: argparse.ArgumentParser, command: str = "caption") -> 
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--attention-dim", type=int, default=128)
     parser.add_argument("--dropout", type=float, default=0.2)
+    parser.add_argument("--input-dropout", type=float, default=0.0, help="photos: dropout on features and words")
     parser.add_argument("--ds-lambda", type=float, default=0.02, help="weight of the doubly stochastic regulariser")
     parser.add_argument("--entropy-lambda", type=float, default=0.0, help="weight of an attention-entropy penalty")
     parser.add_argument("--batch", type=int, default=32)

@@ -346,6 +346,7 @@ def feature_config(args: argparse.Namespace, vocab: Vocab) -> CaptionerConfig:
         hidden_dim=args.hidden,
         attention_dim=args.attention_dim,
         dropout=args.dropout,
+        input_dropout=args.input_dropout,
         max_len=args.max_len,
         deep_output=args.deep_output or args.output_projection,
         output_projection=args.output_projection,
@@ -425,8 +426,10 @@ def train_on_features(
     if args.extract_only:
         return {"feature_extraction": extraction}
     times["feature_extraction"] = extraction["seconds"]  # over every session
-    if callable(finals):
+    if callable(finals):  # e.g. the held-out photos left after a near-duplicate check on the features
+        began = time.perf_counter()
         finals = finals(features)
+        times["held_out_check"] = round(time.perf_counter() - began, 1)
     trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f"{len(items)} photos, {len(vocab)} words, {trained:,} trained parameters", file=sys.stderr)
     reserve = 1.3 * extraction["seconds"] / max(extraction["photos"], 1) * sum(len(c) for c, _ in finals.values()) + 60

@@ -16,7 +16,10 @@ a val photo is one whose Flickr photo id lies within ``BURST_IDS`` of a train ph
 time: the same photographer, the same afternoon) and whose encoder features, averaged over the grid and centred
 on the mean photo, have a cosine of at least ``BURST_SIMILARITY`` with that photo's. The card lists them; the
 score is reported without them (``{source}_val``) and, for comparison, with them (``{source}_val_all``);
-``python -m models.evaluate`` leaves them out of ``--split val`` the same way.
+``python -m models.evaluate`` leaves them out of ``--split val`` the same way. The rule was calibrated on
+Lite0's stride-16 features, which describe how a scene looks (its head layer says more what it shows, and
+rates two shots of one burst far apart): a captioner that reads another layer is checked on both, and a photo
+flagged by either is left out (``near_duplicates``).
 """
 
 from __future__ import annotations
@@ -27,15 +30,27 @@ from pathlib import Path
 
 import numpy as np
 
+from models.captioner import Captioner, CaptionerConfig
 from models.data.rsicd import CaptionedImage
-from models.tasks.captions_common import read_photos, train_on_features
-from models.training import RunConfig
+from models.distributed import Distributed
+from models.tasks.captions_common import extract_features, read_photos, train_on_features
+from models.training import RUNS_DIR, RunConfig
 
-__all__ = ["BURST_IDS", "BURST_SIMILARITY", "NEAR_DUPLICATES_KEY", "burst_duplicates", "source_name", "train"]
+__all__ = [
+    "BURST_IDS",
+    "BURST_LAYER",
+    "BURST_SIMILARITY",
+    "NEAR_DUPLICATES_KEY",
+    "burst_duplicates",
+    "near_duplicates",
+    "source_name",
+    "train",
+]
 
 BURST_IDS = 100_000  # Flickr photo ids closer than this: one photographer's uploads of about the same hour
 BURST_SIMILARITY = 0.6  # cosine of the centred, grid-averaged encoder features: the same scene, a moment apart
 NEAR_DUPLICATES_KEY = "held_out_near_duplicates"  # the card's list of val photos left out of the score
+BURST_LAYER = ("efficientnet_lite0", "stride16", 224)  # the features BURST_SIMILARITY was calibrated on
 
 
 def _photo_id(item: CaptionedImage) -> int | None:
@@ -65,9 +80,38 @@ def burst_duplicates(features: np.ndarray, items: list[CaptionedImage]) -> list[
     return sorted(found, key=lambda d: -d["cosine"])
 
 
+def burst_reference(
+    items: list[CaptionedImage], folder: Path, distributed: Distributed | None = None, progress: bool = True
+) -> np.ndarray:
+    """Lite0's stride-16 feature grid of every photo (cached in ``folder`` beside the captioner's own), the
+    features the burst rule was calibrated on."""
+    encoder, layer, size = BURST_LAYER
+    cfg = CaptionerConfig(
+        vocab=["<pad>", "<sos>", "<eos>", "<unk>"], encoder=encoder, feature_layer=layer, image_size=size, grid=14
+    )
+    features, _ = extract_features(Captioner(cfg), items, folder, progress=progress, distributed=distributed)
+    return features
+
+
+def near_duplicates(own: np.ndarray, own_layer: tuple, items: list[CaptionedImage], reference=None) -> list[dict]:
+    """The held-out photos of a training photo's burst by the captioner's own features (``own``, from the layer
+    ``own_layer`` = (encoder, layer, image size)) and, when those are not the calibrated ones, by ``reference``
+    (a function returning the calibrated features) too: each photo once, with the higher cosine."""
+    found = {d["photo"]: d for d in burst_duplicates(own, items)}
+    if tuple(own_layer) != BURST_LAYER and reference is not None:
+        for d in burst_duplicates(reference(), items):
+            if d["photo"] not in found or d["cosine"] > found[d["photo"]]["cosine"]:
+                found[d["photo"]] = d
+    return sorted(found.values(), key=lambda d: -d["cosine"])
+
+
 def source_name(split_file: str | Path) -> str:
-    """The data set a split file names: ``dataset_flickr8k.json`` -> ``flickr8k`` (the card's metric prefix)."""
-    return Path(split_file).stem.removeprefix("dataset_") or "photos"
+    """The data set a captions file names (the card's metric prefix): ``dataset_flickr8k.json`` -> ``flickr8k``;
+    a captions TSV, its folder's name: ``flickr8k/captions.tsv`` -> ``flickr8k``."""
+    path = Path(split_file)
+    if path.suffix.lower() == ".json":
+        return path.stem.removeprefix("dataset_") or "photos"
+    return path.resolve().parent.name or "photos"
 
 
 def train(args: argparse.Namespace, run: RunConfig) -> dict:
@@ -82,9 +126,12 @@ def train(args: argparse.Namespace, run: RunConfig) -> dict:
     near: list[dict] = []
     val_rows = [k for k, it in enumerate(items) if it.split == "val"]  # the greedy checks while training
 
+    folder = Path(args.features or RUNS_DIR / run.name / "features")
+    layer = (f"efficientnet_{args.encoder}", args.feature_layer, args.image_size)
+
     def finals(features: np.ndarray) -> dict:
         """val without the photos of a training photo's burst, and val whole (for comparison)."""
-        near.extend(burst_duplicates(features, items))
+        near.extend(near_duplicates(features, layer, items, lambda: burst_reference(items, folder, run.distributed)))
         left_out = {d["photo"] for d in near}
         val = [i for i in items if i.split == "val"]
         clean = [i for i in val if i.file not in left_out]
@@ -93,7 +140,8 @@ def train(args: argparse.Namespace, run: RunConfig) -> dict:
         return {f"{source}_val": (clean, command), f"{source}_val_all": (val, command + " --with-near-duplicates")}
 
     rule = f"Flickr photo ids within {BURST_IDS:,} and a cosine >= {BURST_SIMILARITY} of the centred, grid-averaged "
-    rule += "encoder features (scripts/photo_duplicates.py checks bytes, picture hashes and shared captions too)"
+    rule += "encoder features: Lite0's stride-16 layer (where the rule was calibrated) and the captioner's own "
+    rule += "(scripts/photo_duplicates.py checks bytes, picture hashes and shared captions too)"
     return train_on_features(
         args,
         run,

@@ -13,6 +13,7 @@ from models import registry
 from models.data.shapes import ShapesGenerator, render
 
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples"
+DELETION_MEASURED = 0.5467  # the share of content words the attended area hurt more, over 250 val photos (aim 0.75)
 
 
 def gallery(folder: str) -> list[tuple[str, Image.Image]]:
@@ -32,9 +33,18 @@ def test_the_card_reports_clean_val_scores_and_the_photos_it_left_out(photo):
     val, whole = card["metrics"]["flickr8k_val"], card["metrics"]["flickr8k_val_all"]
     left_out = card["held_out_near_duplicates"]["photos"]
     assert left_out and val["n_images"] == whole["n_images"] - len(left_out)
-    assert val["bleu4"] >= 0.14 and val["beam_width"] == 3  # the aim is 0.20: not reached yet
+    assert val["bleu4"] >= 0.18 and val["beam_width"] == 3  # the aim is 0.20: not reached yet (0.183 measured)
     assert val["distinct_captions"] >= 0.25 * val["n_images"]
     assert card["training"]["wall_time_s"] <= 3600
+    assert card["weights"]["dtype"] == "float16"  # the val scores above were measured on these stored weights
+
+
+def test_the_card_holds_the_deletion_test_word_by_word(photo):
+    deletion = photo.model_card.deletion
+    assert deletion is not None and deletion.n_images >= 250
+    assert deletion.attended_hurts_more >= DELETION_MEASURED - 0.005
+    words = {w.word: w for w in deletion.by_word}
+    assert {"dog", "man", "water"} <= set(words) and all(w.n > 0 for w in deletion.by_word)
 
 
 def test_every_gallery_photo_gets_a_caption_with_a_map_per_word(photo):

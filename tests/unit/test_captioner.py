@@ -105,3 +105,15 @@ def test_prepare_image_crops_to_a_centred_square():
 def test_a_captioner_has_one_of_two_encoders():
     with pytest.raises(ValueError, match="unknown encoder 'resnet18'"):
         Captioner(CaptionerConfig(vocab=Vocab(["a"]).tokens, encoder="resnet18", image_size=64, grid=2))
+
+
+def test_input_dropout_acts_while_training_and_never_at_inference():
+    model = tiny(input_dropout=0.5)
+    batch = torch.stack([prepare_image(i, 64)[1] for i in scene_images(2)])
+    y_in = torch.tensor([[1, 4, 5, 6], [1, 7, 8, 9]])
+    first, _, _ = model(batch, y_in)
+    again, _, _ = model(batch, y_in)
+    assert torch.equal(first, again)  # eval(): the same words from the same picture
+    model.train()
+    noisy, _, _ = model(batch, y_in)
+    assert not torch.allclose(first, noisy)  # training: features and words dropped at random

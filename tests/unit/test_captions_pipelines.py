@@ -56,6 +56,7 @@ def test_the_photos_pipeline_trains_on_cached_features_and_evaluates_from_either
     assert set(card["training"]["wall_time_parts_s"]) == {
         "setup",
         "feature_extraction",
+        "held_out_check",
         "training",
         "final_measurement",
     }
@@ -95,6 +96,7 @@ def test_a_karpathy_file_reads_as_the_captions_tsv_does(tmp_path):
     assert from_json[0].captions[0] == ("a", "red", "thing") and from_json[0].texts[0] == "A red thing."
     assert [i.file for i in read_photos(split_file, split="val")] == ["photo4.jpg", "photo5.jpg"]
     assert source_name(split_file) == "tiny" and source_name("flickr.json") == "flickr"
+    assert source_name(tmp_path / "flickr8k" / "captions.tsv") == "flickr8k"  # a TSV: its folder
     (tmp_path / "bad.json").write_text("[]")
     with pytest.raises(KarpathyError, match="no 'images' list"):
         read_karpathy(tmp_path / "bad.json")
@@ -128,3 +130,29 @@ def test_a_val_photo_from_a_train_photo_s_burst_is_flagged_and_left_out_of_the_s
     # photographer): only bursts count
     assert [(d["photo"], d["train_photo"]) for d in found] == [("1042_e.jpg", "1000_a.jpg")]
     assert found[0]["cosine"] > 0.9
+
+
+def test_a_captioner_on_another_layer_is_checked_for_bursts_on_the_calibrated_layer_too():
+    import numpy as np
+
+    from models.data.rsicd import CaptionedImage
+    from models.tasks.captions_photos import BURST_LAYER, near_duplicates
+
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(4, 8, 2, 2)).astype(np.float16)
+    names = ["1000_a.jpg", "5000_b.jpg", "900000_c.jpg", "2000000_d.jpg", "1042_e.jpg", "5050_f.jpg"]
+    items = [CaptionedImage(n, None, "train" if k < 4 else "val", "", (("a",),), ("a",)) for k, n in enumerate(names)]
+    # the captioner's own features see row 4 as row 0's twin; the calibrated ones see row 5 as row 1's
+    own = np.concatenate([base, base[0:1], rng.normal(size=(1, 8, 2, 2)).astype(np.float16)])
+    calibrated = np.concatenate([base, rng.normal(size=(1, 8, 2, 2)).astype(np.float16), base[1:2]])
+    asked = []
+
+    def reference():
+        asked.append(True)
+        return calibrated
+
+    union = near_duplicates(own, ("efficientnet_lite0", "head", 224), items, reference)
+    assert sorted(d["photo"] for d in union) == ["1042_e.jpg", "5050_f.jpg"] and asked
+    asked.clear()
+    assert [d["photo"] for d in near_duplicates(own, BURST_LAYER, items, reference)] == ["1042_e.jpg"]
+    assert not asked  # the calibrated layer itself: nothing more to compute

@@ -79,6 +79,17 @@ def _card_summary(card: ModelCard) -> None:
                 ratio=deletion.median_drop_ratio,
             )
         )
+        if deletion.by_word:
+            with st.expander(t("image.deletion_by_word", n=deletion.n_images)):
+                rows = [
+                    {
+                        t("image.col_word"): w.word,
+                        t("image.del_times"): w.n,
+                        t("image.del_share"): f"{w.attended_hurts_more:.0%}",
+                    }
+                    for w in deletion.by_word
+                ]
+                st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def deletion_view(name: str, card: ModelCard, image, best: VisualAttention) -> None:
