@@ -404,6 +404,14 @@ def _encoder_card(model: Captioner) -> dict:
     }
 
 
+def _held_out(finals, features: np.ndarray) -> tuple[dict, float]:
+    """``finals`` as given, or computed from the feature cache (e.g. the held-out photos left after a
+    near-duplicate check on the features), and the seconds that took."""
+    began = time.perf_counter()
+    chosen = finals(features) if callable(finals) else finals
+    return chosen, round(time.perf_counter() - began, 1)
+
+
 def train_on_features(
     args: argparse.Namespace,
     run: RunConfig,
@@ -426,10 +434,7 @@ def train_on_features(
     if args.extract_only:
         return {"feature_extraction": extraction}
     times["feature_extraction"] = extraction["seconds"]  # over every session
-    if callable(finals):  # e.g. the held-out photos left after a near-duplicate check on the features
-        began = time.perf_counter()
-        finals = finals(features)
-        times["held_out_check"] = round(time.perf_counter() - began, 1)
+    finals, times["held_out_check"] = _held_out(finals, features)
     trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f"{len(items)} photos, {len(vocab)} words, {trained:,} trained parameters", file=sys.stderr)
     reserve = 1.3 * extraction["seconds"] / max(extraction["photos"], 1) * sum(len(c) for c, _ in finals.values()) + 60

@@ -2,7 +2,7 @@
 EfficientNet-Lite0: the pipeline of an everyday-photo captioner.
 
     python -m models.train caption --data photos --karpathy DIR/dataset_flickr8k.json [--images DIR/images] \\
-        --name caption-photo --feature-layer stride16 --image-size 224 --deep-output ...
+        --name caption-photo --feature-layer head --image-size 224 --input-dropout 0.4 --output-projection ...
     python -m models.evaluate --model caption-photo --captions DIR/captions.tsv --split val     (or the .json)
 
 The recipe is the one of every photo captioner (models/tasks/captions_common.py): features once (Karpathy's
@@ -50,7 +50,7 @@ __all__ = [
 BURST_IDS = 100_000  # Flickr photo ids closer than this: one photographer's uploads of about the same hour
 BURST_SIMILARITY = 0.6  # cosine of the centred, grid-averaged encoder features: the same scene, a moment apart
 NEAR_DUPLICATES_KEY = "held_out_near_duplicates"  # the card's list of val photos left out of the score
-BURST_LAYER = ("efficientnet_lite0", "stride16", 224)  # the features BURST_SIMILARITY was calibrated on
+BURST_LAYER = ("efficientnet_lite0", "stride16")  # the features BURST_SIMILARITY was calibrated on (at 224 px)
 
 
 def _photo_id(item: CaptionedImage) -> int | None:
@@ -85,9 +85,9 @@ def burst_reference(
 ) -> np.ndarray:
     """Lite0's stride-16 feature grid of every photo (cached in ``folder`` beside the captioner's own), the
     features the burst rule was calibrated on."""
-    encoder, layer, size = BURST_LAYER
+    encoder, layer = BURST_LAYER
     cfg = CaptionerConfig(
-        vocab=["<pad>", "<sos>", "<eos>", "<unk>"], encoder=encoder, feature_layer=layer, image_size=size, grid=14
+        vocab=["<pad>", "<sos>", "<eos>", "<unk>"], encoder=encoder, feature_layer=layer, image_size=224, grid=14
     )
     features, _ = extract_features(Captioner(cfg), items, folder, progress=progress, distributed=distributed)
     return features
@@ -95,7 +95,7 @@ def burst_reference(
 
 def near_duplicates(own: np.ndarray, own_layer: tuple, items: list[CaptionedImage], reference=None) -> list[dict]:
     """The held-out photos of a training photo's burst by the captioner's own features (``own``, from the layer
-    ``own_layer`` = (encoder, layer, image size)) and, when those are not the calibrated ones, by ``reference``
+    ``own_layer`` = (encoder, layer)) and, when those are not the calibrated ones, by ``reference``
     (a function returning the calibrated features) too: each photo once, with the higher cosine."""
     found = {d["photo"]: d for d in burst_duplicates(own, items)}
     if tuple(own_layer) != BURST_LAYER and reference is not None:
@@ -127,7 +127,7 @@ def train(args: argparse.Namespace, run: RunConfig) -> dict:
     val_rows = [k for k, it in enumerate(items) if it.split == "val"]  # the greedy checks while training
 
     folder = Path(args.features or RUNS_DIR / run.name / "features")
-    layer = (f"efficientnet_{args.encoder}", args.feature_layer, args.image_size)
+    layer = (f"efficientnet_{args.encoder}", args.feature_layer)
 
     def finals(features: np.ndarray) -> dict:
         """val without the photos of a training photo's burst, and val whole (for comparison)."""

@@ -151,7 +151,7 @@ def test_a_captioner_on_another_layer_is_checked_for_bursts_on_the_calibrated_la
         asked.append(True)
         return calibrated
 
-    union = near_duplicates(own, ("efficientnet_lite0", "head", 224), items, reference)
+    union = near_duplicates(own, ("efficientnet_lite0", "head"), items, reference)
     assert sorted(d["photo"] for d in union) == ["1042_e.jpg", "5050_f.jpg"] and asked
     asked.clear()
     assert [d["photo"] for d in near_duplicates(own, BURST_LAYER, items, reference)] == ["1042_e.jpg"]
