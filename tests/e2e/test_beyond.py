@@ -126,7 +126,14 @@ def test_a_quiz_round_ends_with_a_score(small):
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 0  # hidden until the guess
     for n in range(1, 6):
         expect(page.get_by_text(f"Question {n} of 5")).to_be_visible(timeout=WAIT)
-        choose(page, t("quiz.guess_label", lang="en"), 0)
+        # the new question's guesses replace the last one's (disabled while it was revealed): click the new ones.
+        # Picking one changes only attributes (the pill's, the button's), which the run watcher may miss: wait
+        # for the button instead
+        first = page.get_by_role("radiogroup", name=t("quiz.guess_label", lang="en")).get_by_role("radio").first
+        expect(first).to_be_enabled(timeout=WAIT)
+        expect(first).not_to_be_checked(timeout=WAIT)
+        first.click()
+        expect(first).to_be_checked(timeout=WAIT)
         check = page.get_by_role("button", name=t("quiz.check", lang="en"))
         expect(check).to_be_enabled(timeout=WAIT)
         click(page, check)
